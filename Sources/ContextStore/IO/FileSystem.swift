@@ -1,0 +1,98 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Directory-level operations: create, list, rename, unlink, and fsync of a directory
+/// (needed after create and rename for the entry itself to survive power loss).
+enum FileSystem {
+    static func exists(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    static func fileSize(_ path: String) throws(IOError) -> Int64 {
+        var st = stat()
+        if lstat(path, &st) != 0 { throw IOError(op: "stat", path: path, errno: errno) }
+        return Int64(st.st_size)
+    }
+
+    /// Creates a directory if it does not exist; fsyncs its parent when it was created.
+    static func makeDirectory(_ path: String) throws(IOError) {
+        if mkdir(path, 0o755) == 0 {
+            try syncDirectory(parent(of: path))
+            return
+        }
+        if errno == EEXIST, isDirectory(path) { return }
+        throw IOError(op: "mkdir", path: path, errno: errno)
+    }
+
+    /// Creates `path` and any missing parents.
+    static func makeDirectories(_ path: String) throws(IOError) {
+        if isDirectory(path) { return }
+        let p = parent(of: path)
+        if p != path && !p.isEmpty { try makeDirectories(p) }
+        try makeDirectory(path)
+    }
+
+    static func syncDirectory(_ path: String) throws(IOError) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd < 0 { throw IOError(op: "open directory", path: path, errno: errno) }
+        defer { close(fd) }
+        if fsync(fd) != 0 { throw IOError(op: "fsync directory", path: path, errno: errno) }
+    }
+
+    static func rename(_ from: String, _ to: String) throws(IOError) {
+        if Glibc.rename(from, to) != 0 { throw IOError(op: "rename", path: from + " -> " + to, errno: errno) }
+    }
+
+    static func unlink(_ path: String) throws(IOError) {
+        if Glibc.unlink(path) != 0 && errno != ENOENT { throw IOError(op: "unlink", path: path, errno: errno) }
+    }
+
+    static func removeDirectory(_ path: String) throws(IOError) {
+        if rmdir(path) != 0 && errno != ENOENT { throw IOError(op: "rmdir", path: path, errno: errno) }
+    }
+
+    /// Names in a directory (no "." or ".."), sorted; empty if it does not exist.
+    static func list(_ path: String) throws(IOError) -> [String] {
+        guard let dir = opendir(path) else {
+            if errno == ENOENT { return [] }
+            throw IOError(op: "opendir", path: path, errno: errno)
+        }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    static func parent(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        if slash == path.startIndex { return "/" }
+        return String(path[..<slash])
+    }
+
+    /// Writes `bytes` to `path` atomically and durably: a temporary file in the same
+    /// directory, fdatasync, rename over the target, fsync of the directory. After a crash
+    /// the path holds either the old or the new content, never a mix.
+    static func publishAtomically(_ bytes: [UInt8], to path: String) throws(IOError) {
+        let tmp = path + ".tmp"
+        try unlink(tmp)
+        let h = try FileHandle.createTruncating(tmp)
+        try h.write(bytes, at: 0)
+        try h.sync()
+        try rename(tmp, path)
+        try syncDirectory(parent(of: path))
+    }
+}

@@ -1,0 +1,38 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A read-only memory map of the first `count` bytes of a file. Only bytes that were
+/// already written are mapped, and the engine never truncates a file that readers can
+/// see (it unlinks instead), so reading the map cannot fault with SIGBUS.
+final class MappedFile: @unchecked Sendable {
+    // Sendable: the mapping is immutable and lives until deinit.
+    let bytes: UnsafeRawBufferPointer
+    let path: String
+
+    init(path: String, count: Int) throws(IOError) {
+        self.path = path
+        if count == 0 {
+            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+            return
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw IOError(op: "open", path: path, errno: errno) }
+        defer { close(fd) }
+        let p = mmap(nil, count, PROT_READ, MAP_SHARED, fd, 0)
+        guard let p, p != MAP_FAILED else { throw IOError(op: "mmap", path: path, errno: errno) }
+        bytes = UnsafeRawBufferPointer(start: p, count: count)
+    }
+
+    /// Maps the whole file as it is now.
+    convenience init(path: String) throws(IOError) {
+        let size = try FileSystem.fileSize(path)
+        try self.init(path: path, count: Int(size))
+    }
+
+    deinit {
+        if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
+    }
+}

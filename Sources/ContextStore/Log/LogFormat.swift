@@ -1,0 +1,60 @@
+/// Constants shared by the log's writer and readers. SPEC.md, "Log files", is the contract;
+/// change both together, and bump `fileVersion` where old files would be misread.
+enum LogFormat {
+    /// "CTXSLOG" followed by a NUL: the first bytes of every log file.
+    static let fileMagic: [UInt8] = Array("CTXSLOG".utf8) + [0]
+    static let fileVersion: UInt16 = 1
+    static let fileKindLog: UInt8 = 1
+    /// magic 8 | version u16 | kind u8 | flags u8 | file number u32 | project u64 |
+    /// store UUID 16 | reserved u32 | crc32c u32 (of the 44 bytes before it)
+    static let fileHeaderSize = 48
+
+    /// Every batch frame starts with this little-endian u32 ("CXB1"): a cheap first test
+    /// when scanning, and what the corruption search looks for after a bad frame.
+    static let batchMagic: UInt32 = 0x3142_5843
+    /// magic u32 | crc32c u32 | stored length u32 | raw length u32 | record count u32 |
+    /// codec u8 | flags u8 | reserved u16 | first seq u64 | last seq u64;
+    /// the CRC covers bytes 8..<end of frame (rest of the header and the stored payload)
+    static let batchHeaderSize = 40
+    /// Upper bound for both lengths of a batch: a header claiming more is corrupt, and is
+    /// rejected before anything is allocated.
+    static let maxBatchBytes = 128 << 20
+
+    static let codecNone: UInt8 = 0
+    static let codecLZ4: UInt8 = 1
+
+    /// Record kinds inside a batch.
+    static let recordPut: UInt8 = 1
+    static let recordDelete: UInt8 = 2
+}
+
+/// A record's place in the log: all a reader needs to fetch it.
+public struct RecordLocation: Sendable, Hashable, CustomStringConvertible {
+    public var fileNumber: UInt32
+    /// Offset of the batch frame in the file.
+    public var batchOffset: Int64
+    /// Index of the record within the batch.
+    public var index: Int
+
+    public var description: String { "file \(fileNumber) batch @\(batchOffset) #\(index)" }
+}
+
+/// One log record: a new version of a segment, or a delete (tombstone) of an id.
+enum LogRecord: Sendable {
+    case put(ContextSegment)
+    case delete(segmentID: String)
+
+    var segmentID: String {
+        switch self {
+        case let .put(s): s.segmentID
+        case let .delete(id): id
+        }
+    }
+}
+
+/// A decoded record with its sequence number (global to the store, strictly increasing in
+/// append order).
+struct SequencedRecord: Sendable {
+    var seq: UInt64
+    var record: LogRecord
+}

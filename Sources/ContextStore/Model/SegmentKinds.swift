@@ -1,0 +1,80 @@
+/// What a segment holds (FORMAT.md section 1, `type`).
+public enum SegmentType: String, Sendable, Hashable, CaseIterable {
+    case message, code, log, note, decision, summary
+}
+
+/// GC generation of a segment (`generation`).
+public enum SegmentGeneration: String, Sendable, Hashable, CaseIterable {
+    case young, old
+}
+
+/// Where a segment lives (`tier`): `working` segments are the active context.
+public enum SegmentTier: String, Sendable, Hashable, CaseIterable {
+    case working, stashed, archive
+}
+
+/// `line_range`: a pair of line numbers. Values are kept as given (the format puts no
+/// constraint on them beyond being integers).
+public struct LineRange: Sendable, Hashable {
+    public var start: Int
+    public var end: Int
+    public init(_ start: Int, _ end: Int) {
+        self.start = start
+        self.end = end
+    }
+}
+
+// Stable one-byte codes used by the binary record format (SPEC.md, "Segment body").
+// Never renumber: old records would be misread.
+extension SegmentType {
+    var code: UInt8 {
+        switch self {
+        case .message: 0
+        case .code: 1
+        case .log: 2
+        case .note: 3
+        case .decision: 4
+        case .summary: 5
+        }
+    }
+    init?(code: UInt8) {
+        switch code {
+        case 0: self = .message
+        case 1: self = .code
+        case 2: self = .log
+        case 3: self = .note
+        case 4: self = .decision
+        case 5: self = .summary
+        default: return nil
+        }
+    }
+}
+
+extension SegmentGeneration {
+    var code: UInt8 { self == .young ? 0 : 1 }
+    init?(code: UInt8) {
+        switch code {
+        case 0: self = .young
+        case 1: self = .old
+        default: return nil
+        }
+    }
+}
+
+extension SegmentTier {
+    var code: UInt8 {
+        switch self {
+        case .working: 0
+        case .stashed: 1
+        case .archive: 2
+        }
+    }
+    init?(code: UInt8) {
+        switch code {
+        case 0: self = .working
+        case 1: self = .stashed
+        case 2: self = .archive
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,31 @@
+/// When an append is acknowledged, and what survives a power loss (SPEC.md, "Durability").
+public enum Durability: Sendable, Equatable {
+    /// An append returns after its bytes are written and `fdatasync` has returned; appends
+    /// that arrive together share one write and one sync (group commit). The default.
+    case syncEachBatch
+    /// Appends return once written to the page cache; a sync runs at least this often.
+    /// A power loss loses at most the last interval, always as a suffix.
+    case periodic(milliseconds: Int)
+    /// Appends return once written to the page cache; syncs happen at file roll, manifest
+    /// publish, `sync()` and `close()`.
+    case buffered
+}
+
+/// Store settings, with safe defaults. Each knob says what it costs.
+public struct Configuration: Sendable {
+    public var durability: Durability = .syncEachBatch
+    /// A project's active log file is sealed and a new one started past this size. Larger
+    /// files mean fewer files; the unsealed tail is what open has to scan.
+    public var logFileSize: Int = 64 << 20
+    /// Uncompressed size at which a batch is closed and compressed (LZ4 ratio grows with
+    /// batch size; a point read decompresses one batch).
+    public var batchTargetBytes: Int = 32 << 10
+
+    public init() {}
+
+    public init(durability: Durability = .syncEachBatch, logFileSize: Int = 64 << 20, batchTargetBytes: Int = 32 << 10) {
+        self.durability = durability
+        self.logFileSize = logFileSize
+        self.batchTargetBytes = batchTargetBytes
+    }
+}

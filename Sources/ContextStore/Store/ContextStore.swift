@@ -1,0 +1,160 @@
+/// An open store: one directory, many projects, one writing handle at a time.
+///
+/// Writes (`put`, `delete`) are `async`: they return once the records are written and,
+/// with the default durability, synced; concurrent callers share one write and one sync.
+/// Reads (`scan`) work on a snapshot of acknowledged data and never wait for the writer.
+///
+/// ```swift
+/// let store = try ContextStore.open(directory: "/tmp/ctx")
+/// try await store.put([segment])
+/// let live = try store.scan(project: "p")
+/// store.close()
+/// ```
+public final class ContextStore: Sendable {
+    public let directory: String
+    public let configuration: Configuration
+    /// What open found and repaired (torn tails cut, orphans removed).
+    public let recoveryReport: RecoveryReport
+
+    let layout: StoreLayout
+    let writer: LogWriter
+    private let directoryLock: DirectoryLock
+
+    private init(directory: String, configuration: Configuration, lock: DirectoryLock,
+                 writer: LogWriter, report: RecoveryReport) {
+        self.directory = directory
+        self.configuration = configuration
+        self.layout = writer.layout
+        self.directoryLock = lock
+        self.writer = writer
+        self.recoveryReport = report
+    }
+
+    /// Opens (creating if needed) the store in `directory`, recovering from any crash.
+    ///
+    /// - Throws: `.locked` if another handle has it open; `.corruption` (with file and
+    ///   offset) if data is damaged, in which case nothing on disk was changed;
+    ///   `.unsupportedVersion`, `.notAStore`, `.io`.
+    public static func open(directory: String, configuration: Configuration = Configuration()) throws(StoreError) -> ContextStore {
+        let layout = StoreLayout(root: directory)
+        do throws(IOError) { try FileSystem.makeDirectories(directory) } catch { throw StoreError(error) }
+        let lock: DirectoryLock
+        do throws(DirectoryLock.Failure) {
+            lock = try DirectoryLock(path: layout.lock)
+        } catch {
+            switch error {
+            case .held: throw .locked(path: directory)
+            case let .io(e): throw StoreError(e)
+            }
+        }
+        let recovered = try Recovery.run(layout)
+        let writer = try LogWriter(layout: layout, configuration: configuration, recovered: recovered)
+        return ContextStore(directory: directory, configuration: configuration, lock: lock,
+                            writer: writer, report: recovered.report)
+    }
+
+    /// Writes new versions of segments (each supersedes any earlier one with the same
+    /// project and id). All segments are validated first: if one is invalid nothing is written.
+    @discardableResult
+    public func put(_ segments: [ContextSegment]) async throws(StoreError) -> [RecordLocation] {
+        for s in segments {
+            do throws(SegmentValidationError) { try s.validate() } catch {
+                throw .invalidSegment(segmentID: s.segmentID, error)
+            }
+        }
+        var ops: [LogWriter.Operation] = []
+        ops.reserveCapacity(segments.count)
+        for s in segments {
+            let record = EncodedRecord(.put(s))
+            if record.body.count > SegmentLimits.maxRecordBytes {
+                throw .invalidSegment(segmentID: s.segmentID, .tooLarge(
+                    field: "segment", bytes: record.body.count, limit: SegmentLimits.maxRecordBytes))
+            }
+            ops.append(.init(projectID: s.projectID, record: record))
+        }
+        return try await submit(ops)
+    }
+
+    @discardableResult
+    public func put(_ segment: ContextSegment) async throws(StoreError) -> RecordLocation {
+        try await put([segment])[0]
+    }
+
+    /// Writes tombstones: the ids are no longer live in the project.
+    public func delete(project: String, ids: [String]) async throws(StoreError) {
+        _ = try await submit(ids.map { .init(projectID: project, record: EncodedRecord(.delete(segmentID: $0))) })
+    }
+
+    /// A barrier: when it returns, everything acknowledged before it is durable, whatever
+    /// the durability mode.
+    public func sync() async throws(StoreError) {
+        let result = await withCheckedContinuation { (c: CheckedContinuation<Result<[RecordLocation], StoreError>, Never>) in
+            writer.submit(.sync { c.resume(returning: $0) })
+        }
+        _ = try result.get()
+    }
+
+    private func submit(_ ops: [LogWriter.Operation]) async throws(StoreError) -> [RecordLocation] {
+        if ops.isEmpty { return [] }
+        let result = await withCheckedContinuation { (c: CheckedContinuation<Result<[RecordLocation], StoreError>, Never>) in
+            writer.submit(.append(ops) { c.resume(returning: $0) })
+        }
+        return try result.get()
+    }
+
+    /// The live segments of a project (newest version of each id, deletes applied), in the
+    /// order of their latest write. Reads the project's log files; the index (which makes
+    /// this unnecessary for search and get) comes with the index files.
+    public func scan(project: String) throws(StoreError) -> [ContextSegment] {
+        guard let snap = writer.snapshot(project: project) else { return [] }
+        var live: [ByteKey: (seq: UInt64, segment: ContextSegment)] = [:]
+        try forEachRecord(snap) { record in
+            let key = ByteKey(record.record.segmentID)
+            switch record.record {
+            case let .put(s): live[key] = (record.seq, s)
+            case .delete: live[key] = nil
+            }
+        }
+        return live.values.sorted { $0.seq < $1.seq }.map(\.segment)
+    }
+
+    /// Every record of a project's log in sequence order (puts and deletes).
+    func forEachRecord(_ snap: LogWriter.ProjectSnapshot, _ body: (SequencedRecord) throws(StoreError) -> Void) throws(StoreError) {
+        for file in snap.files {
+            let path = layout.logFile(project: snap.number, file: file.number)
+            let reader: LogFileReader
+            do throws(IOError) { reader = try LogFileReader(path: path, size: file.size) } catch { throw StoreError(error) }
+            var offsets: [Int] = []
+            let ending = reader.scanFrames { offset, _ in offsets.append(offset) }
+            if ending != .clean {
+                throw .corruption(file: path, offset: Int64(offsets.last ?? LogFormat.fileHeaderSize),
+                                  reason: "acknowledged log range does not end on a whole batch (\(ending))")
+            }
+            for offset in offsets {
+                for r in try reader.records(atBatch: offset, projectID: snap.projectID) { try body(r) }
+            }
+        }
+    }
+
+    /// Project ids with at least one record, in creation order.
+    public func projectIDs() -> [String] {
+        writer.allProjects().map(\.projectID)
+    }
+
+    /// Stops the writer after everything queued is written and synced, and releases the lock.
+    /// Later calls fail with `.closed`.
+    public func close() {
+        writer.close()
+        directoryLock.release()
+    }
+
+    deinit {
+        close()
+    }
+
+    /// Writer counters (groups, writes, syncs): group commit is observable.
+    public var writeStatistics: (groups: Int, writes: Int, syncs: Int, records: Int) {
+        let s = writer.statistics
+        return (s.groups, s.writes, s.syncs, s.records)
+    }
+}

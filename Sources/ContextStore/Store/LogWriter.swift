@@ -1,0 +1,367 @@
+/// The store's single writer path. Callers enqueue requests; one background thread takes
+/// everything queued, encodes it into batches, writes each touched project's log with one
+/// `pwrite`, syncs each touched file once, publishes the manifest if files were created or
+/// sealed, and only then completes the requests (group commit).
+///
+/// Thread model: `queue`, `closing`, `failure` and `published` are guarded by `lock`; the
+/// writer-owned state (`state`) is touched only by the writer thread (and by `init`, before
+/// the thread starts). No I/O happens while `lock` is held.
+final class LogWriter: @unchecked Sendable {
+    typealias Completion = @Sendable (Result<[RecordLocation], StoreError>) -> Void
+
+    struct Operation: Sendable {
+        var projectID: String
+        var record: EncodedRecord
+    }
+
+    enum Request {
+        case append([Operation], Completion)
+        case sync(Completion)
+    }
+
+    /// What readers see of a project: its files and how many bytes of each hold whole,
+    /// acknowledged batches.
+    struct ProjectSnapshot: Sendable {
+        var number: UInt64
+        var projectID: String
+        var files: [(number: UInt32, size: Int64)]
+    }
+
+    /// Counters for tests and benchmarks (group commit is observable).
+    struct Statistics: Sendable, Equatable {
+        var groups = 0
+        var writes = 0
+        var syncs = 0
+        var records = 0
+        var manifestPublishes = 0
+    }
+
+    let layout: StoreLayout
+    let configuration: Configuration
+
+    private let lock = ConditionLock()
+    private var queue: [Request] = []
+    private var closing = false
+    private var stopped = false
+    private var failure: String? = nil
+    private var published: [ByteKey: ProjectSnapshot] = [:]
+    private var stats = Statistics()
+
+    /// Writer-thread state.
+    private struct ActiveFile {
+        var handle: FileHandle
+        var state: ActiveFileState
+        var dirty = false
+    }
+    private var manifest: Manifest
+    private var projectIndex: [ByteKey: Int] = [:]
+    private var active: [Int: ActiveFile] = [:]
+    private var nextSeq: UInt64
+    private var lastSyncNanos = monotonicNanoseconds()
+
+    init(layout: StoreLayout, configuration: Configuration, recovered: Recovery.Result) throws(StoreError) {
+        self.layout = layout
+        self.configuration = configuration
+        self.manifest = recovered.manifest
+        self.nextSeq = recovered.maxSequence + 1
+        for (i, p) in manifest.projects.enumerated() {
+            projectIndex[ByteKey(p.projectID)] = i
+            guard let st = recovered.active[p.number] else { continue }
+            let path = layout.logFile(project: p.number, file: st.number)
+            do throws(IOError) {
+                active[i] = ActiveFile(handle: try FileHandle.openReadWrite(path), state: st)
+            } catch { throw StoreError(error) }
+            published[ByteKey(p.projectID)] = snapshot(of: i)
+        }
+        startThread { [self] in self.run() }
+    }
+
+    // MARK: - Caller side
+
+    func submit(_ request: Request) {
+        let rejected: (StoreError, Completion)? = lock.withLock {
+            if closing { return (.closed, request.completion) }
+            if let f = failure { return (.readOnlyAfterFailure(cause: f), request.completion) }
+            queue.append(request)
+            lock.broadcast()
+            return nil
+        }
+        if let (error, completion) = rejected { completion(.failure(error)) }
+    }
+
+    func snapshot(project: String) -> ProjectSnapshot? {
+        lock.withLock { published[ByteKey(project)] }
+    }
+
+    func allProjects() -> [ProjectSnapshot] {
+        lock.withLock { Array(published.values) }.sorted { $0.number < $1.number }
+    }
+
+    var statistics: Statistics { lock.withLock { stats } }
+
+    /// Stops the thread after everything queued is written and synced.
+    func close() {
+        lock.withLock {
+            closing = true
+            lock.broadcast()
+            while !stopped { lock.wait() }
+        }
+    }
+
+    // MARK: - Writer thread
+
+    private func run() {
+        while true {
+            var group: [Request] = []
+            var shouldStop = false
+            var periodicDue = false
+            lock.withLock {
+                while queue.isEmpty && !closing {
+                    if case let .periodic(ms) = configuration.durability {
+                        lock.wait(milliseconds: ms)
+                        if queue.isEmpty { periodicDue = true; break }
+                    } else {
+                        lock.wait()
+                    }
+                }
+                group = queue
+                queue = []
+                shouldStop = closing && group.isEmpty
+            }
+            if shouldStop {
+                syncForClose()
+                lock.withLock { stopped = true; lock.broadcast() }
+                return
+            }
+            if group.isEmpty {
+                if periodicDue { periodicSync() }
+                continue
+            }
+            process(group)
+        }
+    }
+
+    private func process(_ group: [Request]) {
+        if let f = lock.withLock({ failure }) {
+            for r in group { r.completion(.failure(.readOnlyAfterFailure(cause: f))) }
+            return
+        }
+        var results: [Result<[RecordLocation], StoreError>] = []
+        do throws(StoreError) {
+            results = try write(group)
+        } catch {
+            let cause = error.description
+            lock.withLock { failure = cause }
+            for r in group { r.completion(.failure(error)) }
+            return
+        }
+        for (r, result) in zip(group, results) { r.completion(result) }
+    }
+
+    private struct Frame {
+        var bytes: [UInt8] = []
+        var recordCount = 0
+        var firstSeq: UInt64 = 0
+        var lastSeq: UInt64 = 0
+    }
+
+    /// Writes one group; returns each request's locations. Throws on an I/O failure.
+    private func write(_ group: [Request]) throws(StoreError) -> [Result<[RecordLocation], StoreError>] {
+        var manifestDirty = false
+        var touched: [Int] = []
+        var builders: [Int: BatchBuilder] = [:]
+        var frames: [Int: [Frame]] = [:]
+        var refs: [[(project: Int, frame: Int, index: Int)]] = []
+        var wantsSync = false
+        var recordCount = 0
+
+        func close(_ p: Int) {
+            guard var b = builders[p], !b.isEmpty else { return }
+            var f = Frame(recordCount: b.recordCount, firstSeq: b.firstSeq, lastSeq: b.lastSeq)
+            b.finish(appendingTo: &f.bytes)
+            frames[p, default: []].append(f)
+            builders[p] = b
+        }
+
+        for request in group {
+            switch request {
+            case .sync:
+                wantsSync = true
+                refs.append([])
+            case let .append(ops, _):
+                var mine: [(Int, Int, Int)] = []
+                mine.reserveCapacity(ops.count)
+                for op in ops {
+                    let p = try projectSlot(op.projectID, manifestDirty: &manifestDirty)
+                    if builders[p] == nil {
+                        builders[p] = BatchBuilder()
+                        touched.append(p)
+                    }
+                    builders[p]!.append(seq: nextSeq, record: op.record)
+                    nextSeq += 1
+                    recordCount += 1
+                    mine.append((p, frames[p]?.count ?? 0, builders[p]!.recordCount - 1))
+                    if builders[p]!.uncompressedSize >= configuration.batchTargetBytes { close(p) }
+                }
+                refs.append(mine)
+            }
+        }
+        for p in touched { close(p) }
+
+        // Place frames in files (rolling where a file would pass its size), one pwrite per
+        // project and file.
+        var frameLocations: [Int: [(file: UInt32, offset: Int64)]] = [:]
+        for p in touched {
+            var buffer: [UInt8] = []
+            var bufferStart = active[p]!.state.size
+            func flush() throws(StoreError) {
+                guard !buffer.isEmpty else { return }
+                do throws(IOError) { try active[p]!.handle.write(buffer, at: bufferStart) } catch { throw StoreError(error) }
+                stats.writes += 1
+                active[p]!.dirty = true
+                buffer.removeAll(keepingCapacity: true)
+            }
+            for frame in frames[p] ?? [] {
+                let used = active[p]!.state.size
+                if used + Int64(frame.bytes.count) > Int64(configuration.logFileSize)
+                    && used > Int64(LogFormat.fileHeaderSize) {
+                    try flush()
+                    try roll(p)
+                    manifestDirty = true
+                    bufferStart = active[p]!.state.size
+                }
+                frameLocations[p, default: []].append((active[p]!.state.number, active[p]!.state.size))
+                buffer.append(contentsOf: frame.bytes)
+                var st = active[p]!.state
+                if st.recordCount == 0 { st.firstSeq = frame.firstSeq }
+                st.lastSeq = frame.lastSeq
+                st.recordCount += UInt64(frame.recordCount)
+                st.size += Int64(frame.bytes.count)
+                active[p]!.state = st
+            }
+            try flush()
+        }
+
+        let syncNow: Bool
+        switch configuration.durability {
+        case .syncEachBatch: syncNow = true
+        case let .periodic(ms): syncNow = wantsSync || monotonicNanoseconds() - lastSyncNanos >= UInt64(ms) * 1_000_000
+        case .buffered: syncNow = wantsSync
+        }
+        if syncNow { try syncDirtyFiles() }
+        if manifestDirty { try publishManifest() }
+
+        stats.groups += 1
+        stats.records += recordCount
+        let snapshots = touched.map { (ByteKey(manifest.projects[$0].projectID), snapshot(of: $0)) }
+        lock.withLock { for (k, s) in snapshots { published[k] = s } }
+
+        return zip(group, refs).map { request, mine in
+            if case .sync = request { return .success([]) }
+            return .success(mine.map { ref in
+                let loc = frameLocations[ref.project]![ref.frame]
+                return RecordLocation(fileNumber: loc.file, batchOffset: loc.offset, index: ref.index)
+            })
+        }
+    }
+
+    /// The slot of a project, creating it (directory, first log file) if new.
+    private func projectSlot(_ projectID: String, manifestDirty: inout Bool) throws(StoreError) -> Int {
+        let key = ByteKey(projectID)
+        if let i = projectIndex[key] { return i }
+        let number = manifest.nextProjectNumber
+        manifest.nextProjectNumber += 1
+        do throws(IOError) {
+            try FileSystem.makeDirectory(layout.projectDirectory(number))
+            try FileSystem.makeDirectory(layout.logDirectory(number))
+        } catch { throw StoreError(error) }
+        let i = manifest.projects.count
+        manifest.projects.append(Manifest.ProjectEntry(number: number, projectID: projectID, nextFileNumber: 1, files: []))
+        projectIndex[key] = i
+        try startNewFile(i)
+        manifestDirty = true
+        return i
+    }
+
+    /// Seals the active file of project slot `p` and starts the next one.
+    private func roll(_ p: Int) throws(StoreError) {
+        var current = active[p]!
+        do throws(IOError) { try current.handle.sync() } catch { throw StoreError(error) }
+        stats.syncs += 1
+        let st = current.state
+        let entries = manifest.projects[p].files
+        manifest.projects[p].files[entries.count - 1] = Manifest.LogFileEntry(
+            number: st.number, sealed: true, size: st.size, recordCount: st.recordCount,
+            firstSeq: st.firstSeq, lastSeq: st.lastSeq)
+        manifest.lastSequence = max(manifest.lastSequence, st.lastSeq)
+        current.dirty = false
+        active[p] = nil
+        try startNewFile(p)
+    }
+
+    /// Creates the next log file of slot `p`: header written and synced, directory synced,
+    /// before any manifest names it.
+    private func startNewFile(_ p: Int) throws(StoreError) {
+        let project = manifest.projects[p]
+        let number = project.nextFileNumber
+        let path = layout.logFile(project: project.number, file: number)
+        let header = LogFileHeader(fileNumber: number, projectNumber: project.number, storeUUID: manifest.storeUUID)
+        let handle: FileHandle
+        do throws(IOError) {
+            handle = try FileHandle.createExclusive(path)
+            try handle.write(header.encode(), at: 0)
+            try handle.sync()
+            try FileSystem.syncDirectory(layout.logDirectory(project.number))
+        } catch { throw StoreError(error) }
+        stats.syncs += 1
+        manifest.projects[p].nextFileNumber = number + 1
+        manifest.projects[p].files.append(Manifest.LogFileEntry(
+            number: number, sealed: false, size: 0, recordCount: 0, firstSeq: 0, lastSeq: 0))
+        active[p] = ActiveFile(handle: handle, state: ActiveFileState(
+            number: number, size: Int64(LogFormat.fileHeaderSize), recordCount: 0, firstSeq: 0, lastSeq: 0))
+    }
+
+    private func publishManifest() throws(StoreError) {
+        manifest.generation += 1
+        do throws(IOError) {
+            try FileSystem.publishAtomically(ManifestCodec.encode(manifest), to: layout.manifest)
+        } catch { throw StoreError(error) }
+        stats.manifestPublishes += 1
+    }
+
+    private func syncDirtyFiles() throws(StoreError) {
+        for (p, f) in active where f.dirty {
+            do throws(IOError) { try f.handle.sync() } catch { throw StoreError(error) }
+            stats.syncs += 1
+            active[p]!.dirty = false
+        }
+        lastSyncNanos = monotonicNanoseconds()
+    }
+
+    private func periodicSync() {
+        do throws(StoreError) { try syncDirtyFiles() } catch {
+            let cause = error.description
+            lock.withLock { failure = cause }
+        }
+    }
+
+    private func syncForClose() {
+        if lock.withLock({ failure }) == nil { periodicSync() }
+        active.removeAll()
+    }
+
+    private func snapshot(of p: Int) -> ProjectSnapshot {
+        let entry = manifest.projects[p]
+        var files: [(UInt32, Int64)] = entry.files.filter(\.sealed).map { ($0.number, $0.size) }
+        if let a = active[p] { files.append((a.state.number, a.state.size)) }
+        return ProjectSnapshot(number: entry.number, projectID: entry.projectID, files: files)
+    }
+}
+
+extension LogWriter.Request {
+    var completion: LogWriter.Completion {
+        switch self {
+        case let .append(_, c), let .sync(c): c
+        }
+    }
+}

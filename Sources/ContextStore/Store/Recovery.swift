@@ -1,0 +1,225 @@
+/// What open found and repaired. Returned by `ContextStore.recoveryReport`.
+public struct RecoveryReport: Sendable, Equatable {
+    public struct TornTail: Sendable, Equatable {
+        public var file: String
+        public var validEnd: Int64
+        public var droppedBytes: Int64
+    }
+    /// Incomplete writes cut off the end of active log files.
+    public var tornTails: [TornTail] = []
+    /// Files and directories no manifest named (left by a crash before a publish), removed.
+    public var removedOrphans: [String] = []
+    /// Whether the store was created by this open.
+    public var created = false
+}
+
+/// The state of a project's active (unsealed) log file after the open-time scan.
+struct ActiveFileState: Sendable {
+    var number: UInt32
+    var size: Int64
+    var recordCount: UInt64
+    var firstSeq: UInt64
+    var lastSeq: UInt64
+}
+
+/// Open-time recovery (SPEC.md, "Recovery"). It reads the manifest, checks every sealed
+/// file's presence, header and size, scans each project's active file to its last whole
+/// batch, and only then, when nothing is corrupt, changes the disk: torn tails are cut and
+/// synced, orphans removed. A corrupt store is reported and left exactly as it was.
+enum Recovery {
+    struct Result {
+        var manifest: Manifest
+        var active: [UInt64: ActiveFileState]  // by project number
+        var maxSequence: UInt64
+        var report: RecoveryReport
+    }
+
+    static func run(_ layout: StoreLayout) throws(StoreError) -> Result {
+        var report = RecoveryReport()
+        let manifest: Manifest
+        if FileSystem.exists(layout.manifest) {
+            manifest = try readManifest(layout.manifest)
+        } else {
+            let names = (try? FileSystem.list(layout.root)) ?? []
+            guard names.allSatisfy({ $0 == "LOCK" || $0 == "MANIFEST.tmp" }) else {
+                if names.contains("projects") {
+                    throw .corruption(file: layout.manifest, offset: 0, reason: "MANIFEST is missing but project data exists")
+                }
+                throw .notAStore(path: layout.root)
+            }
+            var m = Manifest.empty(storeUUID: randomUUID())
+            m.generation = 1
+            do throws(IOError) {
+                try FileSystem.makeDirectory(layout.projects)
+                try FileSystem.publishAtomically(ManifestCodec.encode(m), to: layout.manifest)
+            } catch { throw StoreError(error) }
+            report.created = true
+            manifest = m
+        }
+
+        var active: [UInt64: ActiveFileState] = [:]
+        var maxSeq = manifest.lastSequence
+        var truncations: [(path: String, to: Int64)] = []
+        var orphans: [String] = []
+        var orphanDirs: [String] = []
+
+        for project in manifest.projects {
+            let dir = layout.logDirectory(project.number)
+            guard let last = project.files.last, !last.sealed else {
+                throw .corruption(file: layout.manifest, offset: 0,
+                                  reason: "project \(project.number) has no active log file")
+            }
+            for entry in project.files {
+                let path = layout.logFile(project: project.number, file: entry.number)
+                let expected = LogFileHeader(fileNumber: entry.number, projectNumber: project.number,
+                                             storeUUID: manifest.storeUUID)
+                if entry.sealed {
+                    let size: Int64
+                    do throws(IOError) { size = try FileSystem.fileSize(path) } catch {
+                        throw .corruption(file: path, offset: 0, reason: "sealed log file is missing (\(error.errnoText))")
+                    }
+                    guard size == entry.size else {
+                        throw .corruption(file: path, offset: min(size, entry.size),
+                                          reason: "size \(size) differs from the manifest's \(entry.size)")
+                    }
+                    try checkHeader(path: path, expected: expected)
+                    maxSeq = max(maxSeq, entry.lastSeq)
+                } else {
+                    let state = try scanActive(path: path, expected: expected, report: &report, truncations: &truncations)
+                    active[project.number] = state
+                    maxSeq = max(maxSeq, state.lastSeq)
+                }
+            }
+            // Log files the manifest does not name: created by a roll or project creation
+            // whose manifest publish never happened.
+            let known = Set(project.files.map(\.number))
+            for name in (try? FileSystem.list(dir)) ?? [] {
+                if let n = StoreLayout.logFileNumber(name), !known.contains(n) { orphans.append(dir + "/" + name) }
+            }
+        }
+        let knownProjects = Set(manifest.projects.map(\.number))
+        for name in (try? FileSystem.list(layout.projects)) ?? [] {
+            guard let n = StoreLayout.projectNumber(name), !knownProjects.contains(n) else { continue }
+            let logDir = layout.logDirectory(n)
+            for f in (try? FileSystem.list(logDir)) ?? [] where StoreLayout.logFileNumber(f) != nil {
+                orphans.append(logDir + "/" + f)
+            }
+            orphanDirs.append(logDir)
+            orphanDirs.append(layout.projectDirectory(n))
+        }
+
+        // Nothing is corrupt: now, and only now, change the disk.
+        do throws(IOError) {
+            for t in truncations {
+                let h = try FileHandle.openReadWrite(t.path)
+                try h.truncate(to: t.to)
+                try h.sync()
+            }
+            for path in orphans {
+                try FileSystem.unlink(path)
+                report.removedOrphans.append(path)
+            }
+            for dir in orphanDirs {
+                try FileSystem.removeDirectory(dir)
+                report.removedOrphans.append(dir)
+            }
+            if !orphans.isEmpty || !orphanDirs.isEmpty {
+                try FileSystem.syncDirectory(layout.projects)
+            }
+            if FileSystem.exists(layout.manifestTemp) {
+                try FileSystem.unlink(layout.manifestTemp)
+                report.removedOrphans.append(layout.manifestTemp)
+            }
+        } catch { throw StoreError(error) }
+        return Result(manifest: manifest, active: active, maxSequence: maxSeq, report: report)
+    }
+
+    static func readManifest(_ path: String) throws(StoreError) -> Manifest {
+        let map: MappedFile
+        do throws(IOError) { map = try MappedFile(path: path) } catch { throw StoreError(error) }
+        do throws(ManifestCodec.DecodeError) {
+            return try ManifestCodec.decode(map.bytes)
+        } catch {
+            switch error {
+            case let .corrupt(offset, reason):
+                throw .corruption(file: path, offset: Int64(offset), reason: "MANIFEST: \(reason)")
+            case let .unsupportedVersion(v):
+                throw .unsupportedVersion(file: path, found: Int(v), supported: Int(ManifestCodec.version))
+            }
+        }
+    }
+
+    static func checkHeader(path: String, expected: LogFileHeader) throws(StoreError) {
+        let bytes: [UInt8]
+        do throws(IOError) {
+            bytes = try FileHandle.openRead(path).read(count: LogFormat.fileHeaderSize, at: 0)
+        } catch { throw StoreError(error) }
+        let header = try bytes.withBytes { buf throws(StoreError) in try decodeHeader(buf, path: path) }
+        try check(header, expected: expected, path: path)
+    }
+
+    static func decodeHeader(_ buf: UnsafeRawBufferPointer, path: String) throws(StoreError) -> LogFileHeader {
+        do throws(LogFileHeader.DecodeError) {
+            return try LogFileHeader.decode(buf)
+        } catch {
+            if case let .unsupportedVersion(v) = error {
+                throw .unsupportedVersion(file: path, found: Int(v), supported: Int(LogFormat.fileVersion))
+            }
+            throw .corruption(file: path, offset: 0, reason: "log file header: \(error)")
+        }
+    }
+
+    static func check(_ header: LogFileHeader, expected: LogFileHeader, path: String) throws(StoreError) {
+        guard header.storeUUID == expected.storeUUID else {
+            throw .corruption(file: path, offset: 24, reason: "log file belongs to another store")
+        }
+        guard header.projectNumber == expected.projectNumber, header.fileNumber == expected.fileNumber else {
+            throw .corruption(file: path, offset: 12, reason:
+                "log file header names project \(header.projectNumber) file \(header.fileNumber); expected project \(expected.projectNumber) file \(expected.fileNumber)")
+        }
+    }
+
+    /// Scans an active file to its last whole batch. A torn tail is scheduled for
+    /// truncation; a bad batch followed by a good one is corruption.
+    static func scanActive(path: String, expected: LogFileHeader, report: inout RecoveryReport,
+                           truncations: inout [(path: String, to: Int64)]) throws(StoreError) -> ActiveFileState {
+        let reader: LogFileReader
+        do throws(IOError) {
+            reader = try LogFileReader(path: path, size: try FileSystem.fileSize(path))
+        } catch {
+            throw .corruption(file: path, offset: 0, reason: "active log file cannot be read (\(error.errnoText))")
+        }
+        let header = try decodeHeader(reader.map.bytes, path: path)
+        try check(header, expected: expected, path: path)
+        var state = ActiveFileState(number: expected.fileNumber, size: Int64(LogFormat.fileHeaderSize),
+                                    recordCount: 0, firstSeq: 0, lastSeq: 0)
+        var orderError: Int64? = nil
+        let ending = reader.scanFrames { offset, batch in
+            if state.recordCount > 0 && batch.firstSeq <= state.lastSeq && orderError == nil {
+                orderError = Int64(offset)
+            }
+            if state.recordCount == 0 { state.firstSeq = batch.firstSeq }
+            state.lastSeq = batch.lastSeq
+            state.recordCount += UInt64(batch.recordCount)
+            state.size = Int64(offset + batch.frameLength)
+        }
+        if let at = orderError {
+            throw .corruption(file: path, offset: at, reason: "batch sequence numbers go backwards")
+        }
+        switch ending {
+        case .clean:
+            break
+        case let .tornTail(validEnd, dropped):
+            truncations.append((path, validEnd))
+            report.tornTails.append(.init(file: path, validEnd: validEnd, droppedBytes: dropped))
+        case let .corrupt(offset, reason):
+            throw .corruption(file: path, offset: offset, reason: reason)
+        }
+        return state
+    }
+
+    static func randomUUID() -> [UInt8] {
+        var g = SystemRandomNumberGenerator()
+        return (0..<16).map { _ in UInt8.random(in: 0...255, using: &g) }
+    }
+}

@@ -1,0 +1,53 @@
+/// Every error the public API throws. Data and environment problems are thrown, never
+/// trapped; messages name files and offsets but never include segment text.
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Another handle, in this or another process, has the store open for writing.
+    case locked(path: String)
+    /// A system call failed.
+    case io(operation: String, path: String, errno: Int32)
+    /// No space left on the device; the store stays consistent.
+    case diskFull(path: String)
+    /// Bytes on disk are not what the engine wrote. Open refuses such a store and changes
+    /// nothing on disk.
+    case corruption(file: String, offset: Int64, reason: String)
+    /// A file from a newer (or unknown) format version; left untouched.
+    case unsupportedVersion(file: String, found: Int, supported: Int)
+    /// The directory exists but is not a ContextStore store (and is not empty).
+    case notAStore(path: String)
+    /// A segment that breaks FORMAT.md's rules; nothing of its call was written.
+    case invalidSegment(segmentID: String, SegmentValidationError)
+    /// An earlier write or sync failed; no write is accepted until the store is reopened
+    /// (a failed fsync is never retried: the kernel may have dropped the pages).
+    case readOnlyAfterFailure(cause: String)
+    /// The store was closed.
+    case closed
+
+    public var description: String {
+        switch self {
+        case let .locked(p): "store is locked by another open handle or process: \(p)"
+        case let .io(op, p, e): "\(op) \(p): \(IOError(op: op, path: p, errno: e).errnoText)"
+        case let .diskFull(p): "no space left on device writing \(p)"
+        case let .corruption(f, o, r): "corruption in \(f) at offset \(o): \(r)"
+        case let .unsupportedVersion(f, found, supported):
+            "\(f) has format version \(found); this build reads version \(supported)"
+        case let .notAStore(p): "\(p) is not a ContextStore directory (no MANIFEST, and not empty)"
+        case let .invalidSegment(id, e): "segment \(debugQuote(id)): \(e)"
+        case let .readOnlyAfterFailure(c): "store is read-only after a failed write: \(c); reopen it"
+        case .closed: "store is closed"
+        }
+    }
+
+    init(_ e: IOError) {
+        self = e.isDiskFull ? .diskFull(path: e.path) : .io(operation: e.op, path: e.path, errno: e.errno)
+    }
+}
+
+extension IOError {
+    var errnoText: String { "\(String(cString: strerror(errno))) (errno \(errno))" }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

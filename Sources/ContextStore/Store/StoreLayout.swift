@@ -1,0 +1,38 @@
+/// Paths inside a store directory. Project ids never appear in a path: a project is
+/// `projects/<internal number as 16 hex digits>`, so `../x`, `a/b`, NUL or a 10 KB id
+/// cannot name anything outside the store.
+struct StoreLayout: Sendable {
+    let root: String
+
+    var manifest: String { root + "/MANIFEST" }
+    var manifestTemp: String { root + "/MANIFEST.tmp" }
+    var lock: String { root + "/LOCK" }
+    var projects: String { root + "/projects" }
+
+    func projectDirectory(_ number: UInt64) -> String { projects + "/" + hex(number, 16) }
+    func logDirectory(_ number: UInt64) -> String { projectDirectory(number) + "/log" }
+    func logFile(project: UInt64, file: UInt32) -> String { logDirectory(project) + "/" + hex(UInt64(file), 8) + ".log" }
+
+    /// Parses a log file name back to its number; nil for anything else.
+    static func logFileNumber(_ name: String) -> UInt32? {
+        guard name.utf8.count == 12, name.hasSuffix(".log") else { return nil }
+        return UInt32(name.prefix(8), radix: 16)
+    }
+
+    static func projectNumber(_ name: String) -> UInt64? {
+        guard name.utf8.count == 16 else { return nil }
+        return UInt64(name, radix: 16)
+    }
+}
+
+func hex(_ v: UInt64, _ width: Int) -> String {
+    let s = String(v, radix: 16)
+    return String(repeating: "0", count: max(0, width - s.count)) + s
+}
+
+/// A map key that compares strings by their UTF-8 bytes (Swift's `String ==` would merge
+/// NFC and NFD spellings, which are distinct ids here).
+struct ByteKey: Hashable, Sendable {
+    let bytes: [UInt8]
+    init(_ s: String) { bytes = Array(s.utf8) }
+}

@@ -1,0 +1,99 @@
+/// `ctxstore verify`: reads a store without changing it and checks every checksum and
+/// cross-reference: the manifest's CRC, each log file's header (store, project, number),
+/// sealed sizes and record counts, every batch CRC, that every batch decompresses and
+/// decodes, and that sequence numbers increase. A torn tail on an active file (what a crash
+/// leaves, and what the next open cuts) is a warning, not damage.
+public struct VerifyReport: Sendable {
+    public var projects = 0
+    public var files = 0
+    public var batches = 0
+    public var records = 0
+    public var bytes: Int64 = 0
+    /// Damage: the store is not sound.
+    public var problems: [String] = []
+    /// Sound, but worth knowing (torn tails, orphan files).
+    public var warnings: [String] = []
+
+    public var isSound: Bool { problems.isEmpty }
+}
+
+extension ContextStore {
+    /// Checks the store in `directory` without opening it for writing (no lock is taken,
+    /// nothing is written). - Throws: only when the manifest itself cannot be read.
+    public static func verify(directory: String) throws(StoreError) -> VerifyReport {
+        let layout = StoreLayout(root: directory)
+        guard FileSystem.exists(layout.manifest) else { throw .notAStore(path: directory) }
+        let manifest = try Recovery.readManifest(layout.manifest)
+        var report = VerifyReport()
+        report.projects = manifest.projects.count
+        for project in manifest.projects {
+            var projectLast: UInt64 = 0
+            for entry in project.files {
+                let path = layout.logFile(project: project.number, file: entry.number)
+                report.files += 1
+                let size: Int64
+                do throws(IOError) { size = try FileSystem.fileSize(path) } catch {
+                    report.problems.append("\(path): missing (\(error.errnoText))")
+                    continue
+                }
+                report.bytes += size
+                if entry.sealed && size != entry.size {
+                    report.problems.append("\(path): size \(size), manifest says \(entry.size)")
+                    continue
+                }
+                let reader: LogFileReader
+                do throws(IOError) { reader = try LogFileReader(path: path, size: size) } catch {
+                    report.problems.append("\(error)")
+                    continue
+                }
+                do throws(StoreError) {
+                    let header = try Recovery.decodeHeader(reader.map.bytes, path: path)
+                    try Recovery.check(header, expected: LogFileHeader(
+                        fileNumber: entry.number, projectNumber: project.number, storeUUID: manifest.storeUUID),
+                        path: path)
+                } catch {
+                    report.problems.append(error.description)
+                    continue
+                }
+                var count: UInt64 = 0
+                var fileProblems: [String] = []
+                let ending = reader.scanFrames { offset, batch in
+                    report.batches += 1
+                    do throws(StoreError) {
+                        let records = try reader.records(atBatch: offset, projectID: project.projectID)
+                        if let first = records.first, first.seq <= projectLast {
+                            fileProblems.append("\(path) @\(offset): sequence \(first.seq) after \(projectLast)")
+                        }
+                        projectLast = records.last?.seq ?? projectLast
+                        count += UInt64(records.count)
+                    } catch {
+                        fileProblems.append(error.description)
+                    }
+                }
+                report.problems += fileProblems
+                report.records += Int(count)
+                switch ending {
+                case .clean: break
+                case let .tornTail(validEnd, dropped):
+                    if entry.sealed {
+                        report.problems.append("\(path): sealed file has a bad tail at \(validEnd) (\(dropped) bytes)")
+                    } else {
+                        report.warnings.append("\(path): torn tail at \(validEnd), \(dropped) bytes (the next open cuts it off)")
+                    }
+                case let .corrupt(offset, reason):
+                    report.problems.append("corruption in \(path) at offset \(offset): \(reason)")
+                }
+                if entry.sealed && count != entry.recordCount {
+                    report.problems.append("\(path): \(count) records, manifest says \(entry.recordCount)")
+                }
+            }
+            let known = Set(project.files.map(\.number))
+            for name in (try? FileSystem.list(layout.logDirectory(project.number))) ?? [] {
+                if let n = StoreLayout.logFileNumber(name), !known.contains(n) {
+                    report.warnings.append("\(layout.logDirectory(project.number))/\(name): not in the manifest (removed at next open)")
+                }
+            }
+        }
+        return report
+    }
+}
