@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+@testable import ContextStore
+
+/// The worked example of SPEC.md, byte for byte: if an encoding changes, this test fails
+/// and SPEC.md (and the format version) must change with it.
+@Suite struct GoldenBytesTests {
+    static let segment = ContextSegment(
+        segmentID: "s1", text: "hi", type: .note, projectID: "demo", taskID: "t",
+        createdAt: try! Timestamp(iso8601: "2025-01-02T03:04:05Z"),
+        lastTouchedAt: try! Timestamp(iso8601: "2025-01-02T03:04:05.5+01:00"),
+        tags: ["x"], tier: .stashed)
+
+    func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined(separator: " ") }
+
+    @Test func segmentBodyMatchesSpec() {
+        var w = ByteWriter()
+        SegmentCodec.encode(Self.segment, into: &w)
+        #expect(hex(w.bytes) == Self.segmentBodyHex)
+    }
+
+    @Test func logFileHeaderMatchesSpec() {
+        let h = LogFileHeader(fileNumber: 1, projectNumber: 1, storeUUID: Array(0..<16)).encode()
+        #expect(hex(h) == Self.headerHex)
+    }
+
+    @Test func batchFrameMatchesSpec() {
+        var b = BatchBuilder()
+        b.append(seq: 7, record: EncodedRecord(.put(Self.segment)))
+        b.append(seq: 8, record: EncodedRecord(.delete(segmentID: "s0")))
+        var out: [UInt8] = []
+        b.finish(appendingTo: &out)
+        #expect(hex(out) == Self.batchHex)
+    }
+
+    static let segmentBodyHex = "01 02 13 02 73 31 02 68 69 80 cd c8 a3 8d ac 95 06 01 00 c0 d1 85 a4 8d ac 95 06 03 a0 38 00 00 01 74 01 01 78"
+    static let headerHex = "43 54 58 53 4c 4f 47 00 01 00 01 00 01 00 00 00 01 00 00 00 00 00 00 00 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f 00 00 00 00 4d b3 b4 fc"
+    static let batchHex = "43 58 42 31 19 1a e5 bc 2e 00 00 00 2e 00 00 00 02 00 00 00 00 00 00 00 07 00 00 00 00 00 00 00 08 00 00 00 00 00 00 00 27 01 00 01 02 13 02 73 31 02 68 69 80 cd c8 a3 8d ac 95 06 01 00 c0 d1 85 a4 8d ac 95 06 03 a0 38 00 00 01 74 01 01 78 05 02 01 02 73 30"
+}

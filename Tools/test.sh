@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Set-up (liblz4-dev, the tokenizer vocabulary, Python tiktoken) and the whole test suite.
+# This is what CI runs (.ci/run). Long soaks are opt-in:
+#   CONTEXTSTORE_CRASH_CYCLES=2000 bash Tools/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash Tools/setup.sh --test
+# The crash tests run the ctxstore executable as a child process, so build it first.
+swift build
+swift test
