@@ -1,0 +1,120 @@
+/// Interns byte strings (words, metadata values) to dense ids `0..<count`, in first-seen
+/// order: an open-addressing hash table over one byte arena, so that the hot path of
+/// indexing never allocates a key.
+struct TermTable {
+    private(set) var arena: [UInt8] = []
+    /// Start of term `i` in `arena`; term `i` ends at `starts[i + 1]`.
+    private(set) var starts: [UInt32] = [0]
+    private var slots: [Int32]
+    private var hashes: [UInt64] = []
+    private var mask: Int
+
+    init(capacity: Int = 1024) {
+        var n = 16
+        while n < capacity * 2 { n <<= 1 }
+        slots = [Int32](repeating: -1, count: n)
+        mask = n - 1
+    }
+
+    var count: Int { starts.count - 1 }
+
+    func bytes(_ id: Int) -> ArraySlice<UInt8> { arena[Int(starts[id])..<Int(starts[id + 1])] }
+
+    func withBytes<T>(_ id: Int, _ body: (UnsafeRawBufferPointer) -> T) -> T {
+        arena.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[Int(starts[id])..<Int(starts[id + 1])])) }
+    }
+
+    /// The id of `key`, or nil.
+    func find(_ key: UnsafeRawBufferPointer) -> Int? {
+        let h = TermHash.hash(key)
+        var i = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let s = slots[i]
+            if s < 0 { return nil }
+            if hashes[Int(s)] == h && equal(Int(s), key) { return Int(s) }
+            i = (i + 1) & mask
+        }
+    }
+
+    /// The id of `key`, adding it if new.
+    mutating func intern(_ key: UnsafeRawBufferPointer) -> Int {
+        let h = TermHash.hash(key)
+        var i = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let s = slots[i]
+            if s < 0 { break }
+            if hashes[Int(s)] == h && equal(Int(s), key) { return Int(s) }
+            i = (i + 1) & mask
+        }
+        let id = count
+        arena.append(contentsOf: key)
+        starts.append(UInt32(arena.count))
+        hashes.append(h)
+        slots[i] = Int32(id)
+        if count * 2 > slots.count { grow() }
+        return id
+    }
+
+    mutating func intern(_ s: String) -> Int {
+        var s = s
+        return s.withUTF8 { intern(UnsafeRawBufferPointer($0)) }
+    }
+
+    private func equal(_ id: Int, _ key: UnsafeRawBufferPointer) -> Bool {
+        let a = Int(starts[id]), b = Int(starts[id + 1])
+        guard b - a == key.count else { return false }
+        return arena.withUnsafeBytes { buf in
+            key.count == 0 || memcmp(buf.baseAddress! + a, key.baseAddress!, key.count) == 0
+        }
+    }
+
+    private mutating func grow() {
+        let n = slots.count * 2
+        slots = [Int32](repeating: -1, count: n)
+        mask = n - 1
+        for id in 0..<count {
+            var i = Int(truncatingIfNeeded: hashes[id]) & mask
+            while slots[i] >= 0 { i = (i + 1) & mask }
+            slots[i] = Int32(id)
+        }
+    }
+}
+
+/// A fast 64-bit hash of byte strings (not for security): 8 bytes at a time with a
+/// multiply-xorshift mix. Also the segment-id hash of index files (SPEC.md): never change it.
+enum TermHash {
+    static func hash(_ key: UnsafeRawBufferPointer) -> UInt64 {
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(key.count)
+        var i = 0
+        let n = key.count
+        while n - i >= 8 {
+            let v = UInt64(littleEndian: key.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            h = (h ^ v) &* 0xBF58_476D_1CE4_E5B9
+            h ^= h >> 29
+            i += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < n {
+            tail |= UInt64(key[i]) << shift
+            shift += 8
+            i += 1
+        }
+        h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
+        h ^= h >> 32
+        h = h &* 0xBF58_476D_1CE4_E5B9
+        h ^= h >> 29
+        return h
+    }
+
+    static func hash(_ s: String) -> UInt64 {
+        var s = s
+        return s.withUTF8 { hash(UnsafeRawBufferPointer($0)) }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
