@@ -40,6 +40,12 @@ let package = Package(
             dependencies: ["ContextStore"],
             path: "Benchmarks/LogBench"
         ),
+        // Tokenizer throughput against Python tiktoken on the same texts.
+        .executableTarget(
+            name: "TokenBench",
+            dependencies: ["ContextStore"],
+            path: "Benchmarks/TokenBench"
+        ),
         .testTarget(
             name: "ContextStoreTests",
             dependencies: ["ContextStore", "CContextStoreSupport"]

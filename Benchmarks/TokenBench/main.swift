@@ -1,0 +1,1 @@
+print("TokenBench: not written yet")
