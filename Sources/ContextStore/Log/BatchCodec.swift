@@ -201,3 +201,26 @@ enum BatchDecoder {
         return out
     }
 }
+
+extension BatchDecoder {
+    /// Decodes only record `index` of a batch payload (skipping the others by their length
+    /// prefixes): what a point read needs.
+    static func record(_ payload: [UInt8], header: BatchHeader, index: Int, projectID: String) throws(CodingError) -> LogRecord {
+        guard index >= 0, index < header.recordCount else {
+            throw .invalidValue(offset: 0, what: "record index \(index) of \(header.recordCount)")
+        }
+        return try payload.withBytes { buf throws(CodingError) -> LogRecord in
+            var r = ByteReader(buf)
+            for _ in 0..<index { try r.skip(try r.count(limit: r.remaining)) }
+            let len = try r.count(limit: r.remaining)
+            var rr = ByteReader(UnsafeRawBufferPointer(rebasing: buf[r.offset..<(r.offset + len)]))
+            let kind = try rr.u8()
+            _ = try rr.varint()
+            switch kind {
+            case LogFormat.recordPut: return .put(try SegmentCodec.decode(&rr, projectID: projectID))
+            case LogFormat.recordDelete: return .delete(segmentID: try rr.string())
+            default: throw .invalidValue(offset: r.offset, what: "record kind \(kind)")
+            }
+        }
+    }
+}

@@ -18,6 +18,20 @@ struct Manifest: Sendable, Equatable {
         var nextFileNumber: UInt32
         /// In file-number order; the last one is the active (unsealed) file.
         var files: [LogFileEntry]
+        /// The index files cover the log up to here; open replays from here on.
+        var indexedThrough: LogPosition = LogPosition(file: 1, offset: Int64(LogFormat.fileHeaderSize))
+        var nextIndexNumber: UInt32 = 1
+        /// Oldest first.
+        var indexes: [IndexEntry] = []
+        /// Live segments and tokens per tier, as of `indexedThrough`.
+        var totals = ProjectTotals()
+    }
+
+    struct IndexEntry: Sendable, Equatable {
+        var number: UInt32
+        var docCount: UInt32
+        /// 0: no deletion file; else `index/<number>-<generation>.del` holds its dead docs.
+        var deleteGeneration: UInt32
     }
 
     struct LogFileEntry: Sendable, Equatable {

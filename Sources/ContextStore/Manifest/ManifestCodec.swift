@@ -3,7 +3,7 @@
 /// where the CRC covers every byte before it.
 enum ManifestCodec {
     static let magic: [UInt8] = Array("CTXSMANF".utf8)
-    static let version: UInt16 = 1
+    static let version: UInt16 = 2
     static let headerSize = 16
 
     static func encode(_ m: Manifest) -> [UInt8] {
@@ -25,6 +25,19 @@ enum ManifestCodec {
                 body.varint(f.recordCount)
                 body.varint(f.firstSeq)
                 body.varint(f.lastSeq)
+            }
+            body.varint(UInt64(p.indexedThrough.file))
+            body.varint(UInt64(p.indexedThrough.offset))
+            body.varint(UInt64(p.nextIndexNumber))
+            body.varint(p.indexes.count)
+            for x in p.indexes {
+                body.varint(UInt64(x.number))
+                body.varint(UInt64(x.docCount))
+                body.varint(UInt64(x.deleteGeneration))
+            }
+            for t in p.totals.byTier {
+                body.varint(t.segments)
+                body.varint(t.tokens)
             }
         }
         var w = ByteWriter(capacity: body.count + headerSize + 4)
@@ -85,8 +98,21 @@ enum ManifestCodec {
                         number: UInt32(n), sealed: sealed == 1, size: Int64(size),
                         recordCount: try r.varint(), firstSeq: try r.varint(), lastSeq: try r.varint()))
                 }
-                projects.append(Manifest.ProjectEntry(number: number, projectID: id,
-                                                      nextFileNumber: UInt32(nextFile), files: files))
+                var entry = Manifest.ProjectEntry(number: number, projectID: id,
+                                                  nextFileNumber: UInt32(nextFile), files: files)
+                let u32 = Int(UInt32.max)
+                entry.indexedThrough = LogPosition(file: UInt32(try r.count(limit: u32)), offset: Int64(try r.count(limit: Int(Int64.max))))
+                entry.nextIndexNumber = UInt32(try r.count(limit: u32))
+                let indexCount = try r.count(limit: r.remaining)
+                for _ in 0..<indexCount {
+                    entry.indexes.append(Manifest.IndexEntry(
+                        number: UInt32(try r.count(limit: u32)), docCount: UInt32(try r.count(limit: u32)),
+                        deleteGeneration: UInt32(try r.count(limit: u32))))
+                }
+                for t in 0..<entry.totals.byTier.count {
+                    entry.totals.byTier[t] = TierTotals(segments: try r.count(), tokens: try r.count())
+                }
+                projects.append(entry)
             }
             guard r.isAtEnd else { throw CodingError.invalidValue(offset: r.offset, what: "trailing bytes") }
             return Manifest(storeUUID: uuid, generation: generation, lastSequence: lastSequence,

@@ -20,12 +20,20 @@ public struct Configuration: Sendable {
     /// Uncompressed size at which a batch is closed and compressed (LZ4 ratio grows with
     /// batch size; a point read decompresses one batch).
     public var batchTargetBytes: Int = 32 << 10
+    /// A project's memtable (the index of records not yet in an index file) is written out
+    /// as an index file past this much text or this many records. Open replays at most this
+    /// much; larger values mean fewer, larger index files.
+    public var indexSealBytes: Int = 32 << 20
+    public var indexSealDocs: Int = 100_000
 
     public init() {}
 
-    public init(durability: Durability = .syncEachBatch, logFileSize: Int = 64 << 20, batchTargetBytes: Int = 32 << 10) {
+    public init(durability: Durability = .syncEachBatch, logFileSize: Int = 64 << 20, batchTargetBytes: Int = 32 << 10,
+                indexSealBytes: Int = 32 << 20, indexSealDocs: Int = 100_000) {
         self.durability = durability
         self.logFileSize = logFileSize
         self.batchTargetBytes = batchTargetBytes
+        self.indexSealBytes = indexSealBytes
+        self.indexSealDocs = indexSealDocs
     }
 }

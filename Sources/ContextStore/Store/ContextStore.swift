@@ -18,6 +18,7 @@ public final class ContextStore: Sendable {
 
     let layout: StoreLayout
     let writer: LogWriter
+    let logMaps: LogMapCache
     private let directoryLock: DirectoryLock
 
     private init(directory: String, configuration: Configuration, lock: DirectoryLock,
@@ -28,6 +29,7 @@ public final class ContextStore: Sendable {
         self.directoryLock = lock
         self.writer = writer
         self.recoveryReport = report
+        self.logMaps = LogMapCache(layout: writer.layout, minimumLength: configuration.logFileSize)
     }
 
     /// Opens (creating if needed) the store in `directory`, recovering from any crash.
@@ -47,8 +49,10 @@ public final class ContextStore: Sendable {
             case let .io(e): throw StoreError(e)
             }
         }
-        let recovered = try Recovery.run(layout)
-        let writer = try LogWriter(layout: layout, configuration: configuration, recovered: recovered)
+        var recovered = try Recovery.run(layout)
+        let indexes = try IndexRecovery.load(layout, manifest: recovered.manifest, active: recovered.active,
+                                             report: &recovered.report)
+        let writer = try LogWriter(layout: layout, configuration: configuration, recovered: recovered, indexes: indexes)
         return ContextStore(directory: directory, configuration: configuration, lock: lock,
                             writer: writer, report: recovered.report)
     }
@@ -70,7 +74,7 @@ public final class ContextStore: Sendable {
                 throw .invalidSegment(segmentID: s.segmentID, .tooLarge(
                     field: "segment", bytes: record.body.count, limit: SegmentLimits.maxRecordBytes))
             }
-            ops.append(.init(projectID: s.projectID, record: record))
+            ops.append(.init(projectID: s.projectID, record: record, index: .put(s, AnalyzedText(s.text))))
         }
         return try await submit(ops)
     }
@@ -82,7 +86,7 @@ public final class ContextStore: Sendable {
 
     /// Writes tombstones: the ids are no longer live in the project.
     public func delete(project: String, ids: [String]) async throws(StoreError) {
-        _ = try await submit(ids.map { .init(projectID: project, record: EncodedRecord(.delete(segmentID: $0))) })
+        _ = try await submit(ids.map { .init(projectID: project, record: EncodedRecord(.delete(segmentID: $0)), index: .delete($0)) })
     }
 
     /// A barrier: when it returns, everything acknowledged before it is durable, whatever

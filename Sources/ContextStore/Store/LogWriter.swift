@@ -12,6 +12,13 @@ final class LogWriter: @unchecked Sendable {
     struct Operation: Sendable {
         var projectID: String
         var record: EncodedRecord
+        /// What the index applies once the record is written (analyzed on the caller's thread).
+        var index: IndexOperation
+    }
+
+    enum IndexOperation: Sendable {
+        case put(ContextSegment, AnalyzedText)
+        case delete(String)
     }
 
     enum Request {
@@ -34,6 +41,7 @@ final class LogWriter: @unchecked Sendable {
         var syncs = 0
         var records = 0
         var manifestPublishes = 0
+        var seals = 0
     }
 
     let layout: StoreLayout
@@ -45,6 +53,7 @@ final class LogWriter: @unchecked Sendable {
     private var stopped = false
     private var failure: String? = nil
     private var published: [ByteKey: ProjectSnapshot] = [:]
+    private var publishedIndexes: [ByteKey: ProjectIndex] = [:]
     private var stats = Statistics()
 
     /// Writer-thread state.
@@ -56,10 +65,12 @@ final class LogWriter: @unchecked Sendable {
     private var manifest: Manifest
     private var projectIndex: [ByteKey: Int] = [:]
     private var active: [Int: ActiveFile] = [:]
+    private var indexes: [Int: ProjectIndex] = [:]
     private var nextSeq: UInt64
     private var lastSyncNanos = monotonicNanoseconds()
 
-    init(layout: StoreLayout, configuration: Configuration, recovered: Recovery.Result) throws(StoreError) {
+    init(layout: StoreLayout, configuration: Configuration, recovered: Recovery.Result,
+         indexes loaded: [ByteKey: ProjectIndex]) throws(StoreError) {
         self.layout = layout
         self.configuration = configuration
         self.manifest = recovered.manifest
@@ -72,6 +83,10 @@ final class LogWriter: @unchecked Sendable {
                 active[i] = ActiveFile(handle: try FileHandle.openReadWrite(path), state: st)
             } catch { throw StoreError(error) }
             published[ByteKey(p.projectID)] = snapshot(of: i)
+            if let pi = loaded[ByteKey(p.projectID)] {
+                indexes[i] = pi
+                publishedIndexes[ByteKey(p.projectID)] = pi
+            }
         }
         startThread { [self] in self.run() }
     }
@@ -91,6 +106,14 @@ final class LogWriter: @unchecked Sendable {
 
     func snapshot(project: String) -> ProjectSnapshot? {
         lock.withLock { published[ByteKey(project)] }
+    }
+
+    func index(project: String) -> ProjectIndex? {
+        lock.withLock { publishedIndexes[ByteKey(project)] }
+    }
+
+    func allIndexes() -> [ProjectIndex] {
+        lock.withLock { Array(publishedIndexes.values) }.sorted { $0.number < $1.number }
     }
 
     func allProjects() -> [ProjectSnapshot] {
@@ -253,15 +276,125 @@ final class LogWriter: @unchecked Sendable {
 
         stats.groups += 1
         stats.records += recordCount
-        let snapshots = touched.map { (ByteKey(manifest.projects[$0].projectID), snapshot(of: $0)) }
-        lock.withLock { for (k, s) in snapshots { published[k] = s } }
-
-        return zip(group, refs).map { request, mine in
-            if case .sync = request { return .success([]) }
-            return .success(mine.map { ref in
+        let locations: [[RecordLocation]] = refs.map { mine in
+            mine.map { ref in
                 let loc = frameLocations[ref.project]![ref.frame]
                 return RecordLocation(fileNumber: loc.file, batchOffset: loc.offset, index: ref.index)
-            })
+            }
+        }
+        applyToIndexes(group, refs: refs, locations: locations)
+        let snapshots = touched.map { (ByteKey(manifest.projects[$0].projectID), snapshot(of: $0)) }
+        let newIndexes = touched.map { (ByteKey(manifest.projects[$0].projectID), indexes[$0]!) }
+        lock.withLock {
+            for (k, s) in snapshots { published[k] = s }
+            for (k, x) in newIndexes { publishedIndexes[k] = x }
+        }
+        for p in touched where needsSeal(indexes[p]!.memtable) { try seal(p) }
+        return zip(group, locations).map { request, locs in
+            if case .sync = request { return .success([]) }
+            return .success(locs)
+        }
+    }
+
+    /// Applies a written group to the projects' memtables, one write lock per project.
+    private func applyToIndexes(_ group: [Request], refs: [[(project: Int, frame: Int, index: Int)]],
+                                locations: [[RecordLocation]]) {
+        var byProject: [Int: [(IndexOperation, RecordLocation)]] = [:]
+        var order: [Int] = []
+        for (r, request) in group.enumerated() {
+            guard case let .append(ops, _) = request else { continue }
+            for (i, op) in ops.enumerated() {
+                let p = refs[r][i].project
+                if byProject[p] == nil { order.append(p) }
+                byProject[p, default: []].append((op.index, locations[r][i]))
+            }
+        }
+        for p in order {
+            let pi = indexes[p]!
+            pi.lock.write {
+                for (op, loc) in byProject[p]! {
+                    switch op {
+                    case let .put(s, analyzed): pi.applyPut(s, analyzed: analyzed, location: loc)
+                    case let .delete(id): pi.applyDelete(id)
+                    }
+                }
+            }
+        }
+    }
+
+    private func needsSeal(_ m: MemTable) -> Bool {
+        m.textBytes >= configuration.indexSealBytes || m.docCount >= configuration.indexSealDocs
+    }
+
+    /// Seals project slot `p`'s memtable: writes it as an index file (and deletion files for
+    /// the older index files its records killed), syncs them, publishes the MANIFEST that
+    /// names them with the new `indexedThrough`, then swaps them in.
+    private func seal(_ p: Int) throws(StoreError) {
+        let pi = indexes[p]!
+        let m = pi.memtable
+        let project = manifest.projects[p].number
+        let end = LogPosition(file: active[p]!.state.number, offset: active[p]!.state.size)
+        let dir = layout.indexDirectory(project)
+        var newSealed: SealedSegment? = nil
+        var entries = manifest.projects[p].indexes
+        var oldDeletionFiles: [String] = []
+        var updated: [UInt32: (bitmap: Bitmap, generation: UInt32)] = [:]
+        do throws(IOError) {
+            try FileSystem.makeDirectory(dir)
+            if m.docCount > 0 {
+                let number = manifest.projects[p].nextIndexNumber
+                manifest.projects[p].nextIndexNumber += 1
+                let path = layout.indexFile(project: project, index: number)
+                let h = try FileHandle.createExclusive(path)
+                try h.write(IndexFileWriter.encode(m, number: number, project: project), at: 0)
+                try h.sync()
+                var generation: UInt32 = 0
+                if m.deadCount > 0 {
+                    generation = 1
+                    try writeDeletions(m.dead, docCount: m.docCount, project: project, index: number, generation: 1)
+                }
+                let seg = try openSegment(path: path, number: number, project: project)
+                newSealed = SealedSegment(segment: seg, dead: m.dead, persisted: m.dead,
+                                          deleteGeneration: generation, deadCount: m.deadCount)
+                entries.append(Manifest.IndexEntry(number: number, docCount: UInt32(m.docCount), deleteGeneration: generation))
+            }
+            var kills: [UInt32: [UInt32]] = [:]
+            for k in m.kills { kills[k.segment, default: []].append(k.doc) }
+            for s in pi.segments {
+                guard let docs = kills[s.segment.number] else { continue }
+                var bitmap = s.persisted
+                for d in docs { bitmap.set(Int(d)) }
+                let generation = s.deleteGeneration + 1
+                try writeDeletions(bitmap, docCount: s.segment.docCount, project: project, index: s.segment.number, generation: generation)
+                if s.deleteGeneration > 0 {
+                    oldDeletionFiles.append(layout.deletionFile(project: project, index: s.segment.number, generation: s.deleteGeneration))
+                }
+                updated[s.segment.number] = (bitmap, generation)
+                if let i = entries.firstIndex(where: { $0.number == s.segment.number }) { entries[i].deleteGeneration = generation }
+            }
+            try FileSystem.syncDirectory(dir)
+        } catch { throw StoreError(error) }
+        manifest.projects[p].indexes = entries
+        manifest.projects[p].indexedThrough = end
+        manifest.projects[p].totals = pi.totals
+        try publishManifest()
+        pi.lock.write { pi.installSeal(newSegment: newSealed, updated: updated, next: end) }
+        for f in oldDeletionFiles { try? FileSystem.unlink(f) }
+        stats.seals += 1
+    }
+
+    private func writeDeletions(_ bitmap: Bitmap, docCount: Int, project: UInt64, index: UInt32, generation: UInt32) throws(IOError) {
+        let h = try FileHandle.createTruncating(layout.deletionFile(project: project, index: index, generation: generation))
+        try h.write(IndexFileWriter.encodeDeletions(bitmap, docCount: docCount), at: 0)
+        try h.sync()
+    }
+
+    private func openSegment(path: String, number: UInt32, project: UInt64) throws(IOError) -> IndexSegment {
+        do throws(StoreError) {
+            return try IndexSegment(path: path, number: number, project: project)
+        } catch {
+            // We just wrote and synced it: failing to read it back is an I/O problem.
+            throw IOError(op: "open index \(error)", path: path, errno: EIO)
         }
     }
 
@@ -279,6 +412,9 @@ final class LogWriter: @unchecked Sendable {
         manifest.projects.append(Manifest.ProjectEntry(number: number, projectID: projectID, nextFileNumber: 1, files: []))
         projectIndex[key] = i
         try startNewFile(i)
+        indexes[i] = ProjectIndex(number: number, projectID: projectID, segments: [],
+                                  memtableStart: LogPosition(file: 1, offset: Int64(LogFormat.fileHeaderSize)),
+                                  totals: ProjectTotals())
         manifestDirty = true
         return i
     }
@@ -365,3 +501,9 @@ extension LogWriter.Request {
         }
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

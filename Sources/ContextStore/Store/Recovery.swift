@@ -11,6 +11,8 @@ public struct RecoveryReport: Sendable, Equatable {
     public var removedOrphans: [String] = []
     /// Whether the store was created by this open.
     public var created = false
+    /// Projects whose index files could not be used and whose index was rebuilt from the log.
+    public var rebuiltIndexes: [String] = []
 }
 
 /// The state of a project's active (unsealed) log file after the open-time scan.
@@ -104,6 +106,11 @@ enum Recovery {
             for f in (try? FileSystem.list(logDir)) ?? [] where StoreLayout.logFileNumber(f) != nil {
                 orphans.append(logDir + "/" + f)
             }
+            let indexDir = layout.indexDirectory(n)
+            for f in (try? FileSystem.list(indexDir)) ?? [] where f.hasSuffix(".idx") || f.hasSuffix(".del") {
+                orphans.append(indexDir + "/" + f)
+            }
+            if FileSystem.isDirectory(indexDir) { orphanDirs.append(indexDir) }
             orphanDirs.append(logDir)
             orphanDirs.append(layout.projectDirectory(n))
         }

@@ -13,6 +13,12 @@ struct StoreLayout: Sendable {
     func logDirectory(_ number: UInt64) -> String { projectDirectory(number) + "/log" }
     func logFile(project: UInt64, file: UInt32) -> String { logDirectory(project) + "/" + hex(UInt64(file), 8) + ".log" }
 
+    func indexDirectory(_ number: UInt64) -> String { projectDirectory(number) + "/index" }
+    func indexFile(project: UInt64, index: UInt32) -> String { indexDirectory(project) + "/" + hex(UInt64(index), 8) + ".idx" }
+    func deletionFile(project: UInt64, index: UInt32, generation: UInt32) -> String {
+        indexDirectory(project) + "/" + hex(UInt64(index), 8) + "-" + hex(UInt64(generation), 8) + ".del"
+    }
+
     /// Parses a log file name back to its number; nil for anything else.
     static func logFileNumber(_ name: String) -> UInt32? {
         guard name.utf8.count == 12, name.hasSuffix(".log") else { return nil }

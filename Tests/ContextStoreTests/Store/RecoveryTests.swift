@@ -116,7 +116,7 @@ import Testing
         future[8] = 9
         try future.write(to: URL(fileURLWithPath: dir + "/MANIFEST"))
         let before = treeSnapshot(dir)
-        #expect(throws: StoreError.unsupportedVersion(file: dir + "/MANIFEST", found: 9, supported: 1)) {
+        #expect(throws: StoreError.unsupportedVersion(file: dir + "/MANIFEST", found: 9, supported: Int(ManifestCodec.version))) {
             _ = try ContextStore.open(directory: dir)
         }
         #expect(treeSnapshot(dir) == before)

@@ -1,0 +1,144 @@
+/// Serializes a memtable as an immutable index file (SPEC.md, "Index files"); doc numbers
+/// stay those of the memtable. The file is written whole, synced, and its directory synced,
+/// before any manifest names it.
+enum IndexFileWriter {
+    static func encode(_ m: MemTable, number: UInt32, project: UInt64) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(m.docCount * 64 + m.terms.arena.count * 2 + 4096)
+        var w = ByteWriter(capacity: IndexFormat.headerSize)
+        w.raw(IndexFormat.magic)
+        w.u16(IndexFormat.version)
+        w.u16(0)
+        w.u32(number)
+        w.u64(project)
+        w.u32(UInt32(m.docCount))
+        w.u32(0)
+        out += w.bytes
+        var sections: [(Int, Int)] = []
+        func section(_ body: (inout [UInt8]) -> Void) {
+            while out.count % 8 != 0 { out.append(0) }
+            let start = out.count
+            body(&out)
+            sections.append((start, out.count - start))
+        }
+        let n = m.docCount
+        section { o in  // docs
+            var d = ByteWriter(capacity: n * DocInfo.encodedSize)
+            for doc in m.docs {
+                d.u32(doc.fileNumber); d.u32(doc.batchOffset); d.u16(doc.index); d.u8(doc.type); d.u8(doc.tier)
+                d.u64(UInt64(bitPattern: doc.createdAt)); d.u32(doc.words); d.u32(doc.tokens); d.u64(doc.idHash)
+            }
+            o += d.bytes
+        }
+        section { o in  // recency: newest first; among equal times, the later write first
+            let order = (0..<n).sorted { a, b in
+                let ca = m.docs[a].createdAt, cb = m.docs[b].createdAt
+                return ca != cb ? ca > cb : a > b
+            }
+            var d = ByteWriter(capacity: n * 4)
+            for i in order { d.u32(UInt32(i)) }
+            o += d.bytes
+        }
+        section { o in  // id table
+            let order = (0..<n).sorted { a, b in
+                let ha = m.docs[a].idHash, hb = m.docs[b].idHash
+                return ha != hb ? ha < hb : a < b
+            }
+            var d = ByteWriter(capacity: n * 12)
+            for i in order { d.u64(m.docs[i].idHash); d.u32(UInt32(i)) }
+            o += d.bytes
+        }
+        section { o in  // id blob
+            var d = ByteWriter(capacity: n * 24)
+            var offset: UInt32 = 0
+            d.u32(0)
+            for id in m.ids { offset += UInt32(id.utf8.count); d.u32(offset) }
+            for id in m.ids { d.raw(id.utf8) }
+            o += d.bytes
+        }
+        section { o in  // bloom
+            let bits = max(64, (n * IndexFormat.bloomBitsPerDoc + 63) / 64 * 64)
+            var words = [UInt64](repeating: 0, count: bits / 64)
+            for doc in m.docs {
+                for i in 0..<IndexFormat.bloomHashes {
+                    let p = bloomProbe(doc.idHash, i, bits: bits)
+                    words[p >> 6] |= 1 << UInt64(p & 63)
+                }
+            }
+            var d = ByteWriter(capacity: bits / 8)
+            for word in words { d.u64(word) }
+            o += d.bytes
+        }
+        // Terms and metadata dictionaries; their postings go to one postings section
+        // written after the terms dictionary.
+        var postings: [UInt8] = []
+        postings.reserveCapacity(m.terms.arena.count * 3)
+        let termDict = dictionary(m.terms, lists: m.postings, freqs: m.freqs, postings: &postings)
+        var metaDicts: [[UInt8]] = []
+        for f in MetaField.allCases {
+            metaDicts.append(dictionary(m.meta[f.rawValue], lists: m.metaPostings[f.rawValue], freqs: nil, postings: &postings))
+        }
+        section { $0 += termDict }
+        section { $0 += postings }
+        for d in metaDicts { section { $0 += d } }
+        precondition(sections.count == IndexFormat.sectionCount)
+
+        var f = ByteWriter(capacity: IndexFormat.footerSize)
+        f.u32(UInt32(sections.count))
+        out.withUnsafeBytes { buf in
+            for (start, length) in sections {
+                f.u64(UInt64(start)); f.u64(UInt64(length))
+                f.u32(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: buf[start..<(start + length)])))
+            }
+        }
+        f.u64(m.totalWords)
+        f.u32(UInt32(n))
+        f.u32(CRC32C.checksum(f.bytes))
+        f.raw(IndexFormat.footerMagic)
+        out += f.bytes
+        return out
+    }
+
+    /// `count u32 | key offsets u32[count + 1] | (postings offset u64, df u32)[count] | keys`
+    /// with keys in byte order.
+    private static func dictionary(_ table: TermTable, lists: [[UInt32]], freqs: [[UInt32]]?, postings: inout [UInt8]) -> [UInt8] {
+        let count = table.count
+        let order = (0..<count).sorted { a, b in
+            table.withBytes(a) { x in table.withBytes(b) { y in compareBytes(x, y) < 0 } }
+        }
+        var w = ByteWriter(capacity: 8 + count * 20 + table.arena.count)
+        w.u32(UInt32(count))
+        var offset: UInt32 = 0
+        w.u32(0)
+        for t in order { offset += UInt32(table.bytes(t).count); w.u32(offset) }
+        for t in order {
+            w.u64(UInt64(postings.count))
+            w.u32(UInt32(lists[t].count))
+            lists[t].withUnsafeBufferPointer { docs in
+                if let freqs {
+                    freqs[t].withUnsafeBufferPointer { PostingsCodec.encode(docs: docs, tfs: $0, into: &postings) }
+                } else {
+                    PostingsCodec.encode(docs: docs, tfs: nil, into: &postings)
+                }
+            }
+        }
+        for t in order { w.raw(table.bytes(t)) }
+        return w.bytes
+    }
+
+    /// A deletion file: `magic | version u16 | reserved u16 | doc count u32 | dead count u32
+    /// | reserved u32 | bitmap u64[ceil(doc count / 64)] | crc32c u32`.
+    static func encodeDeletions(_ dead: Bitmap, docCount: Int) -> [UInt8] {
+        let wordCount = (docCount + 63) / 64
+        var w = ByteWriter(capacity: IndexFormat.delHeaderSize + wordCount * 8 + 4)
+        w.raw(IndexFormat.delMagic)
+        w.u16(IndexFormat.delVersion)
+        w.u16(0)
+        w.u32(UInt32(docCount))
+        w.u32(UInt32(dead.setCount))
+        w.u32(0)
+        for i in 0..<wordCount { w.u64(i < dead.words.count ? dead.words[i] : 0) }
+        w.u32(CRC32C.checksum(w.bytes))
+        return w.bytes
+    }
+}

@@ -1,0 +1,209 @@
+/// A sealed index file, memory-mapped: opening it reads the header and the footer only
+/// (nothing is rebuilt); every accessor bounds-checks what it reads, so a damaged file
+/// gives wrong-but-safe answers at worst, and `verifyChecksums` (run by `verify`) finds it.
+final class IndexSegment: @unchecked Sendable {
+    // Sendable: immutable after init (the map never changes).
+    let number: UInt32
+    let path: String
+    let docCount: Int
+    let totalWords: UInt64
+    private let map: MappedFile
+    private let sections: [(offset: Int, length: Int, crc: UInt32)]
+    private let bloomBits: Int
+
+    enum OpenError: Error { case corrupt(offset: Int, reason: String), unsupportedVersion(UInt16) }
+
+    init(path: String, number: UInt32, project: UInt64) throws(StoreError) {
+        self.path = path
+        self.number = number
+        do throws(IOError) { map = try MappedFile(path: path) } catch { throw StoreError(error) }
+        let b = map.bytes
+        func corrupt(_ offset: Int, _ why: String) -> StoreError { .corruption(file: path, offset: Int64(offset), reason: "index file: \(why)") }
+        guard b.count >= IndexFormat.headerSize + IndexFormat.footerSize else { throw corrupt(0, "too short") }
+        guard b[0..<8].elementsEqual(IndexFormat.magic) else { throw corrupt(0, "bad magic") }
+        let version = UInt16(littleEndian: b.loadUnaligned(fromByteOffset: 8, as: UInt16.self))
+        guard version == IndexFormat.version else {
+            throw .unsupportedVersion(file: path, found: Int(version), supported: Int(IndexFormat.version))
+        }
+        let fileNumber = UInt32(littleEndian: b.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
+        let fileProject = UInt64(littleEndian: b.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
+        guard fileNumber == number, fileProject == project else { throw corrupt(12, "header names another index file") }
+        let headerDocs = Int(UInt32(littleEndian: b.loadUnaligned(fromByteOffset: 24, as: UInt32.self)))
+        let f = b.count - IndexFormat.footerSize
+        guard b[(b.count - 8)...].elementsEqual(IndexFormat.footerMagic) else { throw corrupt(b.count - 8, "bad footer magic") }
+        let crcAt = b.count - 12
+        let stored = UInt32(littleEndian: b.loadUnaligned(fromByteOffset: crcAt, as: UInt32.self))
+        guard stored == CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[f..<crcAt])) else { throw corrupt(f, "footer checksum mismatch") }
+        var r = ByteReader(UnsafeRawBufferPointer(rebasing: b[f..<crcAt]))
+        var secs: [(Int, Int, UInt32)] = []
+        var sectionCount: UInt32 = 0
+        var words: UInt64 = 0
+        var docs: UInt32 = 0
+        do throws(CodingError) {
+            sectionCount = try r.u32()
+            for _ in 0..<min(Int(sectionCount), IndexFormat.sectionCount) {
+                secs.append((Int(try r.u64()), Int(try r.u64()), try r.u32()))
+            }
+            words = try r.u64()
+            docs = try r.u32()
+        } catch { throw corrupt(f, "footer: \(error)") }
+        guard sectionCount == UInt32(IndexFormat.sectionCount) else { throw corrupt(f, "section count \(sectionCount)") }
+        for (off, len, _) in secs where off < IndexFormat.headerSize || len > f || off + len > f {
+            throw corrupt(f, "section out of bounds")
+        }
+        totalWords = words
+        docCount = Int(docs)
+        guard docCount == headerDocs else { throw corrupt(24, "doc count differs between header and footer") }
+        sections = secs
+        let n = docCount
+        guard sections[IndexFormat.Section.docs.rawValue].1 == n * DocInfo.encodedSize,
+              sections[IndexFormat.Section.recency.rawValue].1 == n * 4,
+              sections[IndexFormat.Section.idTable.rawValue].1 == n * 12,
+              sections[IndexFormat.Section.idBlob.rawValue].1 >= (n + 1) * 4
+        else { throw corrupt(f, "section sizes do not match the doc count") }
+        bloomBits = sections[IndexFormat.Section.bloom.rawValue].1 * 8
+        guard bloomBits >= 64 else { throw corrupt(f, "bloom filter too small") }
+    }
+
+    private func section(_ s: IndexFormat.Section) -> UnsafeRawBufferPointer {
+        let (o, l, _) = sections[s.rawValue]
+        return UnsafeRawBufferPointer(rebasing: map.bytes[o..<(o + l)])
+    }
+
+    /// Recomputes every section's CRC (what `verify` does; open does not, to stay O(1)).
+    func verifyChecksums() -> String? {
+        for s in IndexFormat.Section.allCases {
+            let (o, _, crc) = sections[s.rawValue]
+            if CRC32C.checksum(section(s)) != crc { return "\(path): section \(s) checksum mismatch at offset \(o)" }
+        }
+        return nil
+    }
+
+    // MARK: Docs
+
+    func doc(_ i: Int) -> DocInfo {
+        let b = section(.docs)
+        let o = i * DocInfo.encodedSize
+        func u32(_ k: Int) -> UInt32 { UInt32(littleEndian: b.loadUnaligned(fromByteOffset: o + k, as: UInt32.self)) }
+        func u64(_ k: Int) -> UInt64 { UInt64(littleEndian: b.loadUnaligned(fromByteOffset: o + k, as: UInt64.self)) }
+        return DocInfo(fileNumber: u32(0), batchOffset: u32(4),
+                       index: UInt16(littleEndian: b.loadUnaligned(fromByteOffset: o + 8, as: UInt16.self)),
+                       type: b[o + 10], tier: b[o + 11], createdAt: Int64(bitPattern: u64(12)),
+                       words: u32(20), tokens: u32(24), idHash: u64(28))
+    }
+
+    @inline(__always) func createdAt(_ i: Int) -> Int64 {
+        Int64(bitPattern: UInt64(littleEndian: section(.docs).loadUnaligned(fromByteOffset: i * DocInfo.encodedSize + 12, as: UInt64.self)))
+    }
+
+    @inline(__always) func words(_ i: Int) -> UInt32 {
+        UInt32(littleEndian: section(.docs).loadUnaligned(fromByteOffset: i * DocInfo.encodedSize + 20, as: UInt32.self))
+    }
+
+    /// The i-th doc in recency order (newest first).
+    @inline(__always) func recency(_ i: Int) -> Int {
+        let d = Int(UInt32(littleEndian: section(.recency).loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
+        return min(d, docCount - 1)
+    }
+
+    /// The segment id of a doc, as bytes (borrowed from the map).
+    func idBytes(_ doc: Int) -> UnsafeRawBufferPointer {
+        let blob = section(.idBlob)
+        let base = (docCount + 1) * 4
+        let a = Int(UInt32(littleEndian: blob.loadUnaligned(fromByteOffset: doc * 4, as: UInt32.self)))
+        let b = Int(UInt32(littleEndian: blob.loadUnaligned(fromByteOffset: doc * 4 + 4, as: UInt32.self)))
+        guard a <= b, base + b <= blob.count else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(rebasing: blob[(base + a)..<(base + b)])
+    }
+
+    func segmentID(_ doc: Int) -> String { String(decoding: idBytes(doc), as: UTF8.self) }
+
+    /// Docs holding segment id `id` (ascending; several when it was updated within this file).
+    func docs(withID id: UnsafeRawBufferPointer, hash: UInt64) -> [Int] {
+        let bloom = section(.bloom)
+        for i in 0..<IndexFormat.bloomHashes {
+            let p = bloomProbe(hash, i, bits: bloomBits)
+            if bloom[p >> 3] & (1 << UInt8(p & 7)) == 0 { return [] }
+        }
+        let t = section(.idTable)
+        var lo = 0, hi = docCount
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if UInt64(littleEndian: t.loadUnaligned(fromByteOffset: mid * 12, as: UInt64.self)) < hash { lo = mid + 1 } else { hi = mid }
+        }
+        var out: [Int] = []
+        while lo < docCount, UInt64(littleEndian: t.loadUnaligned(fromByteOffset: lo * 12, as: UInt64.self)) == hash {
+            let d = Int(UInt32(littleEndian: t.loadUnaligned(fromByteOffset: lo * 12 + 8, as: UInt32.self)))
+            if d < docCount && compareBytes(idBytes(d), id) == 0 { out.append(d) }
+            lo += 1
+        }
+        return out.sorted()
+    }
+
+    // MARK: Dictionaries
+
+    /// The postings list (bytes, df) of `key` in dictionary section `s`.
+    private func lookup(_ s: IndexFormat.Section, _ key: UnsafeRawBufferPointer) -> (UnsafeRawBufferPointer, Int)? {
+        let d = section(s)
+        guard d.count >= 4 else { return nil }
+        let count = Int(UInt32(littleEndian: d.loadUnaligned(fromByteOffset: 0, as: UInt32.self)))
+        let offsetsAt = 4, entriesAt = 4 + (count + 1) * 4, keysAt = entriesAt + count * 12
+        guard keysAt <= d.count else { return nil }
+        func keyOffset(_ i: Int) -> Int { Int(UInt32(littleEndian: d.loadUnaligned(fromByteOffset: offsetsAt + i * 4, as: UInt32.self))) }
+        func keyBytes(_ i: Int) -> UnsafeRawBufferPointer {
+            let a = keysAt + keyOffset(i), b = keysAt + keyOffset(i + 1)
+            guard a <= b, b <= d.count else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+            return UnsafeRawBufferPointer(rebasing: d[a..<b])
+        }
+        var lo = 0, hi = count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            let c = compareBytes(keyBytes(mid), key)
+            if c == 0 {
+                let e = entriesAt + mid * 12
+                let off = Int(UInt64(littleEndian: d.loadUnaligned(fromByteOffset: e, as: UInt64.self)))
+                let df = Int(UInt32(littleEndian: d.loadUnaligned(fromByteOffset: e + 8, as: UInt32.self)))
+                let p = section(.postings)
+                guard off <= p.count, df > 0 else { return nil }
+                return (UnsafeRawBufferPointer(rebasing: p[off...]), df)
+            }
+            if c < 0 { lo = mid + 1 } else { hi = mid }
+        }
+        return nil
+    }
+
+    func term(_ key: UnsafeRawBufferPointer) -> (list: UnsafeRawBufferPointer, df: Int)? {
+        lookup(.terms, key).map { ($0.0, $0.1) }
+    }
+
+    func meta(_ field: MetaField, _ value: UnsafeRawBufferPointer) -> (list: UnsafeRawBufferPointer, df: Int)? {
+        lookup(IndexFormat.metaSection(field), value).map { ($0.0, $0.1) }
+    }
+
+    /// Reads a deletion file written for this index file.
+    static func readDeletions(path: String, docCount: Int) throws(StoreError) -> Bitmap {
+        let map: MappedFile
+        do throws(IOError) { map = try MappedFile(path: path) } catch { throw StoreError(error) }
+        let b = map.bytes
+        let words = (docCount + 63) / 64
+        func corrupt(_ why: String) -> StoreError { .corruption(file: path, offset: 0, reason: "deletion file: \(why)") }
+        guard b.count == IndexFormat.delHeaderSize + words * 8 + 4 else { throw corrupt("size \(b.count)") }
+        guard b[0..<8].elementsEqual(IndexFormat.delMagic) else { throw corrupt("bad magic") }
+        let version = UInt16(littleEndian: b.loadUnaligned(fromByteOffset: 8, as: UInt16.self))
+        guard version == IndexFormat.delVersion else {
+            throw .unsupportedVersion(file: path, found: Int(version), supported: Int(IndexFormat.delVersion))
+        }
+        let crcAt = b.count - 4
+        guard UInt32(littleEndian: b.loadUnaligned(fromByteOffset: crcAt, as: UInt32.self))
+                == CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[0..<crcAt])) else { throw corrupt("checksum mismatch") }
+        guard Int(UInt32(littleEndian: b.loadUnaligned(fromByteOffset: 12, as: UInt32.self))) == docCount else {
+            throw corrupt("doc count differs from the index file")
+        }
+        var bits: [UInt64] = []
+        bits.reserveCapacity(words)
+        for i in 0..<words {
+            bits.append(UInt64(littleEndian: b.loadUnaligned(fromByteOffset: IndexFormat.delHeaderSize + i * 8, as: UInt64.self)))
+        }
+        return Bitmap(words: bits, count: docCount)
+    }
+}

@@ -1,0 +1,299 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The keys of a segment object, in FORMAT.md section 1 order (the writer's order too).
+enum JSONSegmentField: Int, CaseIterable {
+    case segmentID, text, type, projectID, taskID, createdAt, lastTouchedAt, pinned, generation,
+         gcSurvivalCount, refcount, filePath, lineRange, tags, topicID, tokens, tokensComputedAt,
+         textHash, tier
+
+    static let names: [StaticString] = [
+        "segment_id", "text", "type", "project_id", "task_id", "created_at", "last_touched_at",
+        "pinned", "generation", "gc_survival_count", "refcount", "file_path", "line_range", "tags",
+        "topic_id", "tokens", "tokens_computed_at", "text_hash", "tier",
+    ]
+
+    var name: String { Self.names[rawValue].description }
+
+    /// The field named by UTF-8 bytes `k`; `guess` is tried first (keys usually come in order).
+    static func match(_ k: UnsafeBufferPointer<UInt8>, guess: Int) -> JSONSegmentField? {
+        if guess < names.count, jsonBytesEqual(k, names[guess]) { return JSONSegmentField(rawValue: guess) }
+        for i in 0..<names.count where jsonBytesEqual(k, names[i]) { return JSONSegmentField(rawValue: i) }
+        return nil
+    }
+}
+
+@inline(__always)
+func jsonBytesEqual(_ k: UnsafeBufferPointer<UInt8>, _ s: StaticString) -> Bool {
+    k.count == s.utf8CodeUnitCount && (k.count == 0 || memcmp(k.baseAddress!, s.utf8Start, k.count) == 0)
+}
+
+private let typeNames: [StaticString] = ["message", "code", "log", "note", "decision", "summary"]
+private let typeValues: [SegmentType] = [.message, .code, .log, .note, .decision, .summary]
+private let generationNames: [StaticString] = ["young", "old"]
+private let generationValues: [SegmentGeneration] = [.young, .old]
+private let tierNames: [StaticString] = ["working", "stashed", "archive"]
+private let tierValues: [SegmentTier] = [.working, .stashed, .archive]
+
+extension JSONScanner {
+    /// Decodes one segment object (FORMAT.md section 1) and validates it.
+    ///
+    /// On entry the `{` has been consumed and `markSegmentStart()` called at it; with
+    /// `pendingKey`, the first key has been read as well (the format sniffer reads it) and
+    /// `markKeyStart()` was called at it. `depth` is the object's nesting depth.
+    ///
+    /// Keys may come in any order; a duplicate or unknown key is refused, the required ones
+    /// (`segment_id`, `text`, `type`, `project_id`, `created_at`, `last_touched_at`) must be
+    /// there, the others default as FORMAT.md says. A value of the wrong type is first
+    /// checked to be valid JSON (so a syntax error is reported as such), then refused with
+    /// `wrongType` at its key.
+    mutating func readSegmentBody(depth: Int, pendingKey: [UInt8]? = nil) throws(JSONFault) -> ContextSegment {
+        var segmentID: String?
+        var text: String?
+        var type: SegmentType?
+        var projectID: String?
+        var taskID: String?
+        var createdAt: Timestamp?
+        var lastTouchedAt: Timestamp?
+        var pinned = false
+        var generation = SegmentGeneration.young
+        var gcSurvivalCount = 0
+        var refcount = 0
+        var filePath: String?
+        var lineRange: LineRange?
+        var tags: [String] = []
+        var topicID: String?
+        var tokens: Int?
+        var tokensComputedAt: Timestamp?
+        var textHash: String?
+        var tier = SegmentTier.working
+
+        var seen: UInt32 = 0
+        var last = -1
+        var pending = pendingKey
+        var first = true
+        while true {
+            let field: JSONSegmentField
+            if let key = pending {
+                pending = nil
+                guard let f = key.withUnsafeBufferPointer({ JSONSegmentField.match($0, guess: 0) }) else {
+                    throw fault(.unknownKey(String(decoding: key, as: UTF8.self)), at: keyMark.offset)
+                }
+                field = f
+            } else {
+                guard var b = try peekNonWhitespace() else { throw fault(.unexpectedEnd) }
+                if b == 0x7D {
+                    pos += 1
+                    break
+                }
+                if !first {
+                    guard b == 0x2C else { throw unexpected(b, expected: "',' or '}'") }
+                    pos += 1
+                    guard let c = try peekNonWhitespace() else { throw fault(.unexpectedEnd) }
+                    b = c
+                }
+                guard b == 0x22 else { throw unexpected(b, expected: "a key string") }
+                markKeyStart()
+                let k = try readString()
+                guard let f = JSONSegmentField.match(k, guess: last + 1) else {
+                    throw fault(.unknownKey(String(decoding: k, as: UTF8.self)), at: keyMark.offset)
+                }
+                field = f
+            }
+            first = false
+            let bit: UInt32 = 1 << UInt32(field.rawValue)
+            if seen & bit != 0 { throw fault(.duplicateKey(field.name), at: keyMark.offset) }
+            seen |= bit
+            last = field.rawValue
+            try expect(0x3A, "':'")
+            guard let v = try peekNonWhitespace() else { throw fault(.unexpectedEnd) }
+            guard JSONScanner.startsValue(v) else { throw notAValue(v) }
+
+            switch field {
+            case .segmentID: segmentID = try stringValue(v, field, depth)
+            case .text: text = try stringValue(v, field, depth)
+            case .projectID: projectID = try stringValue(v, field, depth)
+            case .taskID: taskID = try optionalStringValue(v, field, depth)
+            case .filePath: filePath = try optionalStringValue(v, field, depth)
+            case .topicID: topicID = try optionalStringValue(v, field, depth)
+            case .textHash: textHash = try optionalStringValue(v, field, depth)
+            case .type: type = try enumValue(v, field, depth, typeNames, typeValues)
+            case .generation: generation = try enumValue(v, field, depth, generationNames, generationValues)
+            case .tier: tier = try enumValue(v, field, depth, tierNames, tierValues)
+            case .createdAt: createdAt = try datetimeValue(v, field, depth, optional: false)
+            case .lastTouchedAt: lastTouchedAt = try datetimeValue(v, field, depth, optional: false)
+            case .tokensComputedAt: tokensComputedAt = try datetimeValue(v, field, depth, optional: true)
+            case .pinned:
+                if v == 0x74 || v == 0x66, try readLiteral() != .null {
+                    pinned = v == 0x74
+                } else {
+                    throw try wrongType(field, "a boolean", depth)
+                }
+            case .gcSurvivalCount: gcSurvivalCount = try intValue(v, field, depth, optional: false) ?? 0
+            case .refcount: refcount = try intValue(v, field, depth, optional: false) ?? 0
+            case .tokens: tokens = try intValue(v, field, depth, optional: true)
+            case .lineRange: lineRange = try lineRangeValue(v, depth)
+            case .tags: tags = try tagsValue(v, depth)
+            }
+        }
+
+        func missing(_ f: JSONSegmentField) -> JSONFault {
+            fault(.segment(.missingField(f.name)), at: segmentMark.offset)
+        }
+        guard let segmentID else { throw missing(.segmentID) }
+        guard let text else { throw missing(.text) }
+        guard let type else { throw missing(.type) }
+        guard let projectID else { throw missing(.projectID) }
+        guard let createdAt else { throw missing(.createdAt) }
+        guard let lastTouchedAt else { throw missing(.lastTouchedAt) }
+        let segment = ContextSegment(
+            segmentID: segmentID, text: text, type: type, projectID: projectID, taskID: taskID,
+            createdAt: createdAt, lastTouchedAt: lastTouchedAt, pinned: pinned, generation: generation,
+            gcSurvivalCount: gcSurvivalCount, refcount: refcount, filePath: filePath, lineRange: lineRange,
+            tags: tags, topicID: topicID, tokens: tokens, tokensComputedAt: tokensComputedAt,
+            textHash: textHash, tier: tier)
+        do {
+            try segment.validate()
+        } catch {
+            throw fault(.segment(error), at: segmentMark.offset)
+        }
+        return segment
+    }
+
+    /// Checks the value at `pos` is valid JSON, then returns the wrong-type error for `field`.
+    private mutating func wrongType(_ field: JSONSegmentField, _ expected: String, _ depth: Int) throws(JSONFault) -> JSONFault {
+        try skipValue(depth: depth + 1)
+        return fault(.segment(.wrongType(field: field.name, expected: expected)), at: keyMark.offset)
+    }
+
+    private mutating func stringValue(_ v: UInt8, _ field: JSONSegmentField, _ depth: Int) throws(JSONFault) -> String {
+        guard v == 0x22 else { throw try wrongType(field, "a string", depth) }
+        return try readStringValue()
+    }
+
+    private mutating func optionalStringValue(_ v: UInt8, _ field: JSONSegmentField, _ depth: Int) throws(JSONFault) -> String? {
+        if v == 0x22 { return try readStringValue() }
+        if v == 0x6E, try readLiteral() == .null { return nil }
+        throw try wrongType(field, "a string or null", depth)
+    }
+
+    private mutating func enumValue<T>(_ v: UInt8, _ field: JSONSegmentField, _ depth: Int,
+                                       _ names: [StaticString], _ values: [T]) throws(JSONFault) -> T {
+        guard v == 0x22 else { throw try wrongType(field, "a string", depth) }
+        let s = try readString()
+        for i in 0..<names.count where jsonBytesEqual(s, names[i]) { return values[i] }
+        throw fault(.segment(.unknownValue(field: field.name, value: String(decoding: s, as: UTF8.self),
+                                           allowed: names.map(\.description))), at: keyMark.offset)
+    }
+
+    private mutating func datetimeValue(_ v: UInt8, _ field: JSONSegmentField, _ depth: Int, optional: Bool) throws(JSONFault) -> Timestamp? {
+        if v == 0x22 {
+            let s = try readString()
+            guard let t = JSONDatetime.parse(s), t.isValid else {
+                throw fault(.segment(.invalidDatetime(field: field.name, value: String(decoding: s, as: UTF8.self))),
+                            at: keyMark.offset)
+            }
+            return t
+        }
+        if optional, v == 0x6E, try readLiteral() == .null { return nil }
+        throw try wrongType(field, optional ? "a datetime string or null" : "a datetime string", depth)
+    }
+
+    private mutating func intValue(_ v: UInt8, _ field: JSONSegmentField, _ depth: Int, optional: Bool) throws(JSONFault) -> Int? {
+        if v == 0x2D || (v >= 0x30 && v <= 0x39) {
+            let n = try readNumber()
+            if let i = n.int64 { return Int(i) }
+            let what = n.isInteger ? "an integer within 64 bits" : "an integer (not a fraction or exponent)"
+            throw fault(.segment(.wrongType(field: field.name, expected: what)), at: keyMark.offset)
+        }
+        if optional, v == 0x6E, try readLiteral() == .null { return nil }
+        throw try wrongType(field, optional ? "an integer or null" : "an integer", depth)
+    }
+
+    private mutating func lineRangeValue(_ v: UInt8, _ depth: Int) throws(JSONFault) -> LineRange? {
+        if v == 0x6E, try readLiteral() == .null { return nil }
+        guard v == 0x5B else { throw try wrongType(.lineRange, "a pair of integers or null", depth) }
+        if depth + 1 > maxDepth { throw fault(.depthLimit(maxDepth)) }
+        pos += 1
+        var values: [Int] = []
+        var count = 0
+        while true {
+            guard var b = try peekNonWhitespace() else { throw fault(.unexpectedEnd) }
+            if b == 0x5D, count == 0 { pos += 1; break }
+            if count > 0 {
+                if b == 0x5D { pos += 1; break }
+                guard b == 0x2C else { throw unexpected(b, expected: "',' or ']'") }
+                pos += 1
+                guard let c = try peekNonWhitespace() else { throw fault(.unexpectedEnd) }
+                b = c
+            }
+            guard JSONScanner.startsValue(b) else { throw notAValue(b) }
+            if b == 0x2D || (b >= 0x30 && b <= 0x39) {
+                let n = try readNumber()
+                guard let i = n.int64 else {
+                    throw fault(.segment(.wrongType(field: "line_range", expected: "a pair of integers or null")),
+                                at: keyMark.offset)
+                }
+                if values.count < 2 { values.append(Int(i)) }
+            } else {
+                throw try wrongType(.lineRange, "a pair of integers or null", depth + 1)
+            }
+            count += 1
+        }
+        guard count == 2 else { throw fault(.segment(.lineRangeNotAPair(count: count)), at: keyMark.offset) }
+        return LineRange(values[0], values[1])
+    }
+
+    private mutating func tagsValue(_ v: UInt8, _ depth: Int) throws(JSONFault) -> [String] {
+        guard v == 0x5B else { throw try wrongType(.tags, "an array of strings", depth) }
+        if depth + 1 > maxDepth { throw fault(.depthLimit(maxDepth)) }
+        pos += 1
+        var tags: [String] = []
+        while true {
+            guard var b = try peekNonWhitespace() else { throw fault(.unexpectedEnd) }
+            if b == 0x5D, tags.isEmpty { pos += 1; break }
+            if !tags.isEmpty {
+                if b == 0x5D { pos += 1; break }
+                guard b == 0x2C else { throw unexpected(b, expected: "',' or ']'") }
+                pos += 1
+                guard let c = try peekNonWhitespace() else { throw fault(.unexpectedEnd) }
+                b = c
+            }
+            guard JSONScanner.startsValue(b) else { throw notAValue(b) }
+            guard b == 0x22 else { throw try wrongType(.tags, "an array of strings", depth + 1) }
+            tags.append(try readStringValue())
+        }
+        return tags
+    }
+
+}
+
+/// Datetime strings as the JSON importer takes them: what `Timestamp.parse` accepts, plus
+/// the other forms pydantic accepts (FORMAT.md: "a reader must accept what pydantic
+/// accepts"), rewritten to a form `Timestamp.parse` takes:
+/// - a date alone (`2025-12-07`): midnight, naive;
+/// - `_` between date and time (`2025-12-07_22:49:42`);
+/// - more than six fraction digits: the rest are dropped (truncated, as pydantic does).
+/// Not accepted: Unix timestamps (`"1700000000"`, or a JSON number), which pydantic's lax
+/// mode also takes; the old layer never wrote them.
+enum JSONDatetime {
+    static func parse(_ s: UnsafeBufferPointer<UInt8>) -> Timestamp? {
+        if let t = Timestamp.parse(s) { return t }
+        guard s.count >= 10 else { return nil }
+        var b = Array(s)
+        if b.count == 10 {
+            b += Array("T00:00:00".utf8)
+        } else if b[10] == 0x5F {
+            b[10] = 0x54
+        }
+        if b.count > 20, b[19] == 0x2E || b[19] == 0x2C {
+            var end = 20
+            while end < b.count, b[end] >= 0x30, b[end] <= 0x39 { end += 1 }
+            if end - 20 > 6 { b.removeSubrange(26..<end) }
+        }
+        return b.withUnsafeBufferPointer { Timestamp.parse($0) }
+    }
+}

@@ -1,0 +1,245 @@
+/// Misuse of a file writer.
+public enum JSONExportError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// `LegacyFileWriter.write` before any `beginProject`.
+    case noProject
+    /// A segment given to a legacy project it does not belong to.
+    case projectMismatch(project: String, segmentProject: String)
+    /// The same project twice in one legacy file (a JSON object cannot hold it twice).
+    case duplicateProject(String)
+    /// A write after `finish()`.
+    case finished
+
+    public var description: String {
+        switch self {
+        case .noProject: "legacy export: a segment was written before any project was begun"
+        case let .projectMismatch(p, s):
+            "legacy export: segment of project \(debugQuote(s)) written into project \(debugQuote(p))"
+        case let .duplicateProject(p): "legacy export: project \(debugQuote(p)) begun twice"
+        case .finished: "export: write after finish()"
+        }
+    }
+}
+
+/// Streams a sharded (or monthly) file, `{"segments": [ ... ]}`, exactly as Python's
+/// `json.dump({"segments": [...]}, f, indent=2)` (or compactly). The output goes to `sink`
+/// in chunks of `chunkSize` bytes (the last one smaller); call `finish()` to close the
+/// document and flush. Not thread-safe.
+public final class ShardedFileWriter {
+    private let out: JSONByteOutput
+    private let style: JSONOutputStyle
+    private var written = 0
+    private var done = false
+
+    public init(style: JSONOutputStyle = .indented, chunkSize: Int = 1 << 20, sink: @escaping JSONChunkSink) {
+        self.style = style
+        out = JSONByteOutput(chunkSize: chunkSize, sink: sink)
+        // Fits any buffer (at least 64 bytes): nothing is flushed yet.
+        try! out.bytes(style == .indented ? "{\n  \"segments\": [" : "{\"segments\":[")
+    }
+
+    /// Segments written so far.
+    public var count: Int { written }
+
+    /// Bytes handed to the sink so far.
+    public var bytesWritten: Int { out.bytesFlushed }
+
+    public func write(_ segment: ContextSegment) throws {
+        if done { throw JSONExportError.finished }
+        if written > 0 { try out.byte(0x2C) }
+        if style == .indented { try out.newline(indent: 2) }
+        try out.segment(segment, level: 2, style: style)
+        written += 1
+    }
+
+    /// Closes the document (no newline at the end, as `json.dump`) and flushes.
+    public func finish() throws {
+        if done { return }
+        done = true
+        if style == .indented {
+            if written > 0 { try out.newline(indent: 1) }
+            try out.bytes("]\n}")
+        } else {
+            try out.bytes("]}")
+        }
+        try out.flush()
+    }
+}
+
+/// Streams NDJSON: each segment as one compact line (`json.dumps(obj, ensure_ascii=False,
+/// separators=(",", ":"))`) followed by `\n`. Call `finish()` (or `flush()`) at the end.
+public final class NDJSONWriter {
+    private let out: JSONByteOutput
+    private var written = 0
+    private var done = false
+
+    public init(chunkSize: Int = 1 << 20, sink: @escaping JSONChunkSink) {
+        out = JSONByteOutput(chunkSize: chunkSize, sink: sink)
+    }
+
+    public var count: Int { written }
+    public var bytesWritten: Int { out.bytesFlushed }
+
+    public func write(_ segment: ContextSegment) throws {
+        if done { throw JSONExportError.finished }
+        try out.segment(segment, level: 0, style: .compact)
+        try out.byte(0x0A)
+        written += 1
+    }
+
+    /// Hands what is buffered to the sink (whole lines only).
+    public func flush() throws { try out.flush() }
+
+    public func finish() throws {
+        done = true
+        try out.flush()
+    }
+}
+
+/// Streams a legacy `storage.json`:
+/// `{"version": "1.0", "projects": {"<id>": {"segments": [...], "indexes": {...}}, ...}}`,
+/// byte for byte what Python's `json.dump(data, f, indent=2)` writes (or compactly).
+///
+/// Call `beginProject(_:)` for each project in the order wanted, `write(_:)` its segments in
+/// file order, and `finish()` at the end. A project's `indexes` are written after its
+/// segments, built from them (ids only are kept, per project):
+/// - `by_task`: task_id -> ids of the segments with that (non-null) task_id,
+/// - `by_file`: file_path -> ids of the segments with that (non-null) file_path,
+/// - `by_tag`: tag -> ids, an entry for every tag of every segment (a tag repeated within
+///   one segment lists its id again),
+/// lists in segment order, keys in order of first appearance (compared as UTF-8 bytes).
+public final class LegacyFileWriter {
+    private let out: JSONByteOutput
+    private let style: JSONOutputStyle
+    private var projects = 0
+    private var seenProjects = Set<[UInt8]>()
+    private var current: String?
+    private var segmentsInProject = 0
+    private var byTask = JSONOrderedIDIndex()
+    private var byFile = JSONOrderedIDIndex()
+    private var byTag = JSONOrderedIDIndex()
+    private var done = false
+    private var written = 0
+
+    public init(style: JSONOutputStyle = .indented, chunkSize: Int = 1 << 20, sink: @escaping JSONChunkSink) {
+        self.style = style
+        out = JSONByteOutput(chunkSize: chunkSize, sink: sink)
+        try! out.bytes(style == .indented ? "{\n  \"version\": \"1.0\",\n  \"projects\": {"
+                                          : "{\"version\":\"1.0\",\"projects\":{")
+    }
+
+    public var count: Int { written }
+    public var bytesWritten: Int { out.bytesFlushed }
+
+    /// Starts the next project (closing the one before).
+    public func beginProject(_ projectID: String) throws {
+        if done { throw JSONExportError.finished }
+        let key = Array(projectID.utf8)
+        guard seenProjects.insert(key).inserted else { throw JSONExportError.duplicateProject(projectID) }
+        try closeProject()
+        if projects > 0 { try out.byte(0x2C) }
+        if style == .indented { try out.newline(indent: 2) }
+        try out.key(projectID, style)
+        try out.byte(0x7B)
+        if style == .indented { try out.newline(indent: 3) }
+        try out.key("segments", style)
+        try out.byte(0x5B)
+        projects += 1
+        current = projectID
+        segmentsInProject = 0
+    }
+
+    /// Writes a segment of the current project.
+    public func write(_ segment: ContextSegment) throws {
+        if done { throw JSONExportError.finished }
+        guard let current else { throw JSONExportError.noProject }
+        guard segment.projectID.utf8.elementsEqual(current.utf8) else {
+            throw JSONExportError.projectMismatch(project: current, segmentProject: segment.projectID)
+        }
+        if segmentsInProject > 0 { try out.byte(0x2C) }
+        if style == .indented { try out.newline(indent: 4) }
+        try out.segment(segment, level: 4, style: style)
+        segmentsInProject += 1
+        written += 1
+        if let t = segment.taskID { byTask.add(t, segment.segmentID) }
+        if let f = segment.filePath { byFile.add(f, segment.segmentID) }
+        for tag in segment.tags { byTag.add(tag, segment.segmentID) }
+    }
+
+    /// Closes the last project and the document, and flushes.
+    public func finish() throws {
+        if done { return }
+        try closeProject()
+        done = true
+        if style == .indented {
+            if projects > 0 { try out.newline(indent: 1) }
+            try out.bytes("}\n}")
+        } else {
+            try out.bytes("}}")
+        }
+        try out.flush()
+    }
+
+    private func closeProject() throws {
+        guard current != nil else { return }
+        current = nil
+        let ind = style == .indented
+        if ind, segmentsInProject > 0 { try out.newline(indent: 3) }
+        try out.byte(0x5D)
+        try out.byte(0x2C)
+        if ind { try out.newline(indent: 3) }
+        try out.key("indexes", style)
+        try out.byte(0x7B)
+        for (i, (name, index)) in [("by_task", byTask), ("by_file", byFile), ("by_tag", byTag)].enumerated() {
+            if i > 0 { try out.byte(0x2C) }
+            if ind { try out.newline(indent: 4) }
+            try out.key(name, style)
+            try write(index, level: 4)
+        }
+        if ind { try out.newline(indent: 3) }
+        try out.byte(0x7D)
+        if ind { try out.newline(indent: 2) }
+        try out.byte(0x7D)
+        byTask = JSONOrderedIDIndex()
+        byFile = JSONOrderedIDIndex()
+        byTag = JSONOrderedIDIndex()
+    }
+
+    private func write(_ index: JSONOrderedIDIndex, level: Int) throws {
+        let ind = style == .indented
+        try out.byte(0x7B)
+        for (i, key) in index.keys.enumerated() {
+            if i > 0 { try out.byte(0x2C) }
+            if ind { try out.newline(indent: level + 1) }
+            try out.key(key, style)
+            try out.byte(0x5B)
+            for (j, id) in index.lists[i].enumerated() {
+                if j > 0 { try out.byte(0x2C) }
+                if ind { try out.newline(indent: level + 2) }
+                try out.string(id, style)
+            }
+            if ind { try out.newline(indent: level + 1) }
+            try out.byte(0x5D)
+        }
+        if ind, !index.keys.isEmpty { try out.newline(indent: level) }
+        try out.byte(0x7D)
+    }
+}
+
+/// key -> [segment id], keys in order of first appearance, compared as UTF-8 bytes (as
+/// Python's dict compares code points; Swift's `String ==` would merge NFC and NFD).
+struct JSONOrderedIDIndex {
+    private(set) var keys: [String] = []
+    private(set) var lists: [[String]] = []
+    private var slots: [[UInt8]: Int] = [:]
+
+    mutating func add(_ key: String, _ id: String) {
+        let k = Array(key.utf8)
+        if let i = slots[k] {
+            lists[i].append(id)
+        } else {
+            slots[k] = keys.count
+            keys.append(key)
+            lists.append([id])
+        }
+    }
+}

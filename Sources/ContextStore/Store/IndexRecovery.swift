@@ -1,0 +1,102 @@
+/// Loads each project's index at open: maps the index files the MANIFEST names (header and
+/// footer only), reads their deletion files, then replays the log from the point the index
+/// files cover (`indexedThrough`) into a fresh memtable. Open time therefore depends on the
+/// unindexed tail, not on the size of the store.
+///
+/// Index files are derived data: if one cannot be opened, the project's index is rebuilt
+/// from its whole log (reported in `RecoveryReport.rebuiltIndexes`).
+enum IndexRecovery {
+    static func load(_ layout: StoreLayout, manifest: Manifest, active: [UInt64: ActiveFileState],
+                     report: inout RecoveryReport) throws(StoreError) -> [ByteKey: ProjectIndex] {
+        var out: [ByteKey: ProjectIndex] = [:]
+        for project in manifest.projects {
+            var pi: ProjectIndex
+            do throws(StoreError) {
+                pi = try open(layout, project)
+                try replay(layout, project, active: active, into: pi, from: project.indexedThrough)
+            } catch {
+                if case .io = error { throw error }
+                report.rebuiltIndexes.append("\(project.number): \(error)")
+                pi = ProjectIndex(number: project.number, projectID: project.projectID, segments: [],
+                                  memtableStart: LogPosition(file: project.files.first?.number ?? 1, offset: Int64(LogFormat.fileHeaderSize)),
+                                  totals: ProjectTotals())
+                try replay(layout, project, active: active, into: pi, from: pi.memtable.start)
+            }
+            out[ByteKey(project.projectID)] = pi
+            removeOrphans(layout, project, report: &report)
+        }
+        return out
+    }
+
+    private static func open(_ layout: StoreLayout, _ project: Manifest.ProjectEntry) throws(StoreError) -> ProjectIndex {
+        var segments: [SealedSegment] = []
+        for x in project.indexes {
+            let seg = try IndexSegment(path: layout.indexFile(project: project.number, index: x.number),
+                                       number: x.number, project: project.number)
+            guard seg.docCount == Int(x.docCount) else {
+                throw .corruption(file: seg.path, offset: 0, reason: "holds \(seg.docCount) docs, the MANIFEST says \(x.docCount)")
+            }
+            var dead = Bitmap(count: seg.docCount)
+            if x.deleteGeneration > 0 {
+                dead = try IndexSegment.readDeletions(
+                    path: layout.deletionFile(project: project.number, index: x.number, generation: x.deleteGeneration),
+                    docCount: seg.docCount)
+            }
+            segments.append(SealedSegment(segment: seg, dead: dead, persisted: dead,
+                                          deleteGeneration: x.deleteGeneration, deadCount: dead.setCount))
+        }
+        return ProjectIndex(number: project.number, projectID: project.projectID, segments: segments,
+                            memtableStart: project.indexedThrough, totals: project.totals)
+    }
+
+    /// Applies every record from `start` to the end of the project's log.
+    static func replay(_ layout: StoreLayout, _ project: Manifest.ProjectEntry, active: [UInt64: ActiveFileState],
+                       into pi: ProjectIndex, from start: LogPosition) throws(StoreError) {
+        for f in project.files where f.number >= start.file {
+            let size = f.sealed ? f.size : (active[project.number]?.size ?? Int64(LogFormat.fileHeaderSize))
+            let path = layout.logFile(project: project.number, file: f.number)
+            let reader: LogFileReader
+            do throws(IOError) { reader = try LogFileReader(path: path, size: size) } catch { throw StoreError(error) }
+            let from = f.number == start.file ? Int(start.offset) : LogFormat.fileHeaderSize
+            guard from <= reader.size else {
+                throw .corruption(file: path, offset: Int64(from), reason: "the index covers more of this log file than it holds")
+            }
+            var offsets: [Int] = []
+            let ending = reader.scanFrames(from: from) { o, _ in offsets.append(o) }
+            guard ending == .clean else {
+                throw .corruption(file: path, offset: Int64(offsets.last ?? from), reason: "log does not end on a whole batch after recovery")
+            }
+            for o in offsets {
+                let records = try reader.records(atBatch: o, projectID: project.projectID)
+                pi.lock.write {
+                    for (i, r) in records.enumerated() {
+                        switch r.record {
+                        case let .put(s):
+                            pi.applyPut(s, analyzed: AnalyzedText(s.text),
+                                        location: RecordLocation(fileNumber: f.number, batchOffset: Int64(o), index: i))
+                        case let .delete(id):
+                            pi.applyDelete(id)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Index and deletion files the MANIFEST does not name (a seal whose publish never
+    /// happened, or deletion files a later generation replaced) are removed.
+    private static func removeOrphans(_ layout: StoreLayout, _ project: Manifest.ProjectEntry, report: inout RecoveryReport) {
+        let dir = layout.indexDirectory(project.number)
+        var keep = Set<String>()
+        for x in project.indexes {
+            keep.insert(layout.indexFile(project: project.number, index: x.number))
+            if x.deleteGeneration > 0 {
+                keep.insert(layout.deletionFile(project: project.number, index: x.number, generation: x.deleteGeneration))
+            }
+        }
+        for name in (try? FileSystem.list(dir)) ?? [] where name.hasSuffix(".idx") || name.hasSuffix(".del") || name.hasSuffix(".tmp") {
+            let path = dir + "/" + name
+            if !keep.contains(path), (try? FileSystem.unlink(path)) != nil { report.removedOrphans.append(path) }
+        }
+    }
+}

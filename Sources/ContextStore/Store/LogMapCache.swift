@@ -1,0 +1,59 @@
+import Synchronization
+
+/// Read-only maps of log files for point reads (get, search results), shared by all
+/// readers. A file is mapped once for at least the configured log size: mapping past the
+/// end of a file is allowed, and only acknowledged bytes (always inside the file) are
+/// read, so the active file needs no remap as it grows. A record beyond the mapped length
+/// (a file larger than the configuration, from an oversize record) remaps it.
+final class LogMapCache: Sendable {
+    let layout: StoreLayout
+    let minimumLength: Int
+    private let maps = Mutex<[Key: MappedFile]>([:])
+
+    struct Key: Hashable { var project: UInt64; var file: UInt32 }
+
+    init(layout: StoreLayout, minimumLength: Int) {
+        self.layout = layout
+        self.minimumLength = minimumLength
+    }
+
+    func map(project: UInt64, file: UInt32, needing end: Int) throws(StoreError) -> MappedFile {
+        let key = Key(project: project, file: file)
+        if let m = maps.withLock({ $0[key] }), m.bytes.count >= end { return m }
+        let path = layout.logFile(project: project, file: file)
+        let m: MappedFile
+        do throws(IOError) {
+            let size = Int(try FileSystem.fileSize(path))
+            m = try MappedFile(path: path, count: max(size, minimumLength, end))
+        } catch { throw StoreError(error) }
+        maps.withLock { $0[key] = m }
+        return m
+    }
+
+    /// Decodes the record at `location` of a project's log.
+    func record(project: UInt64, projectID: String, at location: RecordLocation) throws(StoreError) -> LogRecord {
+        let offset = Int(location.batchOffset)
+        var m = try map(project: project, file: location.fileNumber, needing: offset + LogFormat.batchHeaderSize)
+        if let h = try? BatchHeader.parse(m.bytes, at: offset), m.bytes.count < offset + h.frameLength {
+            m = try map(project: project, file: location.fileNumber, needing: offset + h.frameLength)
+        }
+        let path = m.path
+        let header: BatchHeader
+        let payload: [UInt8]
+        do throws(BatchHeader.Problem) {
+            header = try BatchHeader.validate(m.bytes, at: offset)
+            payload = try header.payload(m.bytes, frameOffset: offset)
+        } catch {
+            throw .corruption(file: path, offset: Int64(offset), reason: "batch at a record location: \(error)")
+        }
+        do throws(CodingError) {
+            return try BatchDecoder.record(payload, header: header, index: location.index, projectID: projectID)
+        } catch {
+            throw .corruption(file: path, offset: Int64(offset), reason: "record \(location.index): \(error)")
+        }
+    }
+
+    func forget(project: UInt64) {
+        maps.withLock { m in m = m.filter { $0.key.project != project } }
+    }
+}

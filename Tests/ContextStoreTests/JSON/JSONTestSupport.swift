@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+@testable import ContextStore
+
+/// Helpers shared by the JSON tests: Python as the oracle, temporary directories, readers
+/// over bytes with chosen chunk sizes.
+enum JSONTestSupport {
+    /// Runs `python3 -c script args...` and returns its stdout; records a test issue (and
+    /// returns nil) if it fails.
+    static func python(_ script: String, _ args: [String] = []) -> [UInt8]? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", script] + args
+        let out = Pipe()
+        let errPath = NSTemporaryDirectory() + "contextstore-py-stderr-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: errPath) }
+        p.standardOutput = out
+        p.standardError = FileHandle(forWritingAtPath: errPath)
+        do {
+            try p.run()
+        } catch {
+            Issue.record("cannot start python3: \(error)")
+            return nil
+        }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            let err = FileManager.default.contents(atPath: errPath) ?? Data()
+            Issue.record("python3 failed (\(p.terminationStatus)): \(String(decoding: err, as: UTF8.self))")
+            return nil
+        }
+        return [UInt8](data)
+    }
+
+    /// A fresh temporary directory.
+    static func temporaryDirectory(_ label: String) -> String {
+        let path = NSTemporaryDirectory() + "contextstore-json-\(label)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    static func remove(_ path: String) {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    static func read(_ path: String) -> [UInt8] {
+        [UInt8](FileManager.default.contents(atPath: path) ?? Data())
+    }
+
+    /// A reader over `bytes` that reads `chunk` bytes at a time (to cut every token).
+    static func reader(_ bytes: [UInt8], chunk: Int = 1 << 20, maxString: Int = JSONLimits.maxStringBytes,
+                       name: String = "test.json") throws(JSONImportError) -> SegmentFileReader {
+        try SegmentFileReader(scanner: JSONScanner(bytes: bytes, readSize: chunk, maxStringBytes: maxString), name: name)
+    }
+
+    /// Reads all segments, or returns the error.
+    static func readAll(_ bytes: [UInt8], chunk: Int = 1 << 20, maxString: Int = JSONLimits.maxStringBytes)
+        -> Result<(SegmentFileFormat, [ContextSegment]), JSONImportError> {
+        do throws(JSONImportError) {
+            let r = try reader(bytes, chunk: chunk, maxString: maxString)
+            return .success((r.format, try r.readAll()))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// The error reading `bytes` must produce (a test issue if it reads cleanly).
+    static func error(_ bytes: [UInt8], chunk: Int = 1 << 20, maxString: Int = JSONLimits.maxStringBytes,
+                      sourceLocation: SourceLocation = #_sourceLocation) -> JSONImportError? {
+        switch readAll(bytes, chunk: chunk, maxString: maxString) {
+        case .success(let (format, segs)):
+            Issue.record("expected an error, read \(segs.count) segment(s) as \(format)", sourceLocation: sourceLocation)
+            return nil
+        case .failure(let e):
+            return e
+        }
+    }
+
+    /// Writes segments back in `format` (legacy: a project whenever project_id changes).
+    static func write(_ segments: [ContextSegment], as format: SegmentFileFormat, chunk: Int = 1 << 20) throws -> [UInt8] {
+        var out: [UInt8] = []
+        switch format {
+        case .ndjson:
+            let w = NDJSONWriter(chunkSize: chunk) { out.append(contentsOf: $0) }
+            for s in segments { try w.write(s) }
+            try w.finish()
+        case .sharded:
+            let w = ShardedFileWriter(chunkSize: chunk) { out.append(contentsOf: $0) }
+            for s in segments { try w.write(s) }
+            try w.finish()
+        case .legacy:
+            let w = LegacyFileWriter(chunkSize: chunk) { out.append(contentsOf: $0) }
+            var current: [UInt8]? = nil
+            for s in segments {
+                if current == nil || !s.projectID.utf8.elementsEqual(current!) {
+                    try w.beginProject(s.projectID)
+                    current = Array(s.projectID.utf8)
+                }
+                try w.write(s)
+            }
+            try w.finish()
+        }
+        return out
+    }
+
+    static func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
+
+    /// A minimal valid segment object with `fields` replacing or adding keys (raw JSON values).
+    static func segmentJSON(_ fields: [(String, String)] = [], removing: Set<String> = []) -> String {
+        var base: [(String, String)] = [
+            ("segment_id", "\"s1\""), ("text", "\"hello\""), ("type", "\"note\""), ("project_id", "\"p\""),
+            ("created_at", "\"2025-01-02T03:04:05Z\""), ("last_touched_at", "\"2025-01-02T03:04:05Z\""),
+        ]
+        for (k, v) in fields {
+            if let i = base.firstIndex(where: { $0.0 == k }) { base[i].1 = v } else { base.append((k, v)) }
+        }
+        base.removeAll { removing.contains($0.0) }
+        return "{" + base.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
+    }
+}
+
+extension Array where Element == UInt8 {
+    var jsonTestHex: String { map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined() }
+}
