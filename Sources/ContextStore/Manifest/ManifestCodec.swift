@@ -35,9 +35,9 @@ enum ManifestCodec {
                 body.varint(UInt64(x.docCount))
                 body.varint(UInt64(x.deleteGeneration))
             }
-            for t in p.totals.byTier {
-                body.varint(t.segments)
-                body.varint(t.tokens)
+            for t in p.totals.byTier {  // zigzag: a miscount must never trap the encoder
+                body.zigzag(Int64(t.segments))
+                body.zigzag(Int64(t.tokens))
             }
         }
         var w = ByteWriter(capacity: body.count + headerSize + 4)
@@ -110,7 +110,7 @@ enum ManifestCodec {
                         deleteGeneration: UInt32(try r.count(limit: u32))))
                 }
                 for t in 0..<entry.totals.byTier.count {
-                    entry.totals.byTier[t] = TierTotals(segments: try r.count(), tokens: try r.count())
+                    entry.totals.byTier[t] = TierTotals(segments: Int(try r.zigzag()), tokens: Int(try r.zigzag()))
                 }
                 projects.append(entry)
             }

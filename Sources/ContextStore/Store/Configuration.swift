@@ -25,6 +25,10 @@ public struct Configuration: Sendable {
     /// much; larger values mean fewer, larger index files.
     public var indexSealBytes: Int = 32 << 20
     public var indexSealDocs: Int = 100_000
+    /// Token counts at ingest: the encoding, and where its rank file is (nil: the
+    /// environment variable `CONTEXTSTORE_VOCAB_DIR`, else `~/.cache/contextstore/vocab`).
+    public var tokenEncoding: TokenEncoding = .cl100kBase
+    public var vocabularyDirectory: String? = nil
 
     public init() {}
 

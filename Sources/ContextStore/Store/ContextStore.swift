@@ -19,6 +19,7 @@ public final class ContextStore: Sendable {
     let layout: StoreLayout
     let writer: LogWriter
     let logMaps: LogMapCache
+    let tokens: TokenAccounting
     private let directoryLock: DirectoryLock
 
     private init(directory: String, configuration: Configuration, lock: DirectoryLock,
@@ -30,6 +31,7 @@ public final class ContextStore: Sendable {
         self.writer = writer
         self.recoveryReport = report
         self.logMaps = LogMapCache(layout: writer.layout, minimumLength: configuration.logFileSize)
+        self.tokens = TokenAccounting(encoding: configuration.tokenEncoding, vocabularyDirectory: configuration.vocabularyDirectory)
     }
 
     /// Opens (creating if needed) the store in `directory`, recovering from any crash.
@@ -59,6 +61,7 @@ public final class ContextStore: Sendable {
 
     /// Writes new versions of segments (each supersedes any earlier one with the same
     /// project and id). All segments are validated first: if one is invalid nothing is written.
+    /// Token counts are filled in where the cached ones cannot be trusted (FORMAT.md section 1).
     @discardableResult
     public func put(_ segments: [ContextSegment]) async throws(StoreError) -> [RecordLocation] {
         for s in segments {
@@ -66,6 +69,8 @@ public final class ContextStore: Sendable {
                 throw .invalidSegment(segmentID: s.segmentID, error)
             }
         }
+        var segments = segments
+        try tokens.prepare(&segments)
         var ops: [LogWriter.Operation] = []
         ops.reserveCapacity(segments.count)
         for s in segments {

@@ -21,6 +21,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case readOnlyAfterFailure(cause: String)
     /// The store was closed.
     case closed
+    /// Token counting needs the vocabulary, which could not be loaded (the text says why
+    /// and how to get it).
+    case tokenizerUnavailable(String)
 
     public var description: String {
         switch self {
@@ -34,6 +37,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .invalidSegment(id, e): "segment \(debugQuote(id)): \(e)"
         case let .readOnlyAfterFailure(c): "store is read-only after a failed write: \(c); reopen it"
         case .closed: "store is closed"
+        case let .tokenizerUnavailable(why): "token counting is unavailable: \(why)"
         }
     }
 

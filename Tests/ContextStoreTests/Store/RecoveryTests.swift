@@ -35,7 +35,7 @@ import Testing
             let store = try ContextStore.open(directory: work)
             let live = try store.scan(project: "p")
             #expect(live.map(\.segmentID) == (0..<4).map { "id-\($0)" }, "cut at \(cut)")
-            #expect(live == (0..<4).map { segment($0) })
+            #expect(live.map(\.withoutTokenCache) == (0..<4).map { segment($0) })
             if cut > lastStart {
                 #expect(store.recoveryReport.tornTails.first?.droppedBytes == cut - lastStart)
             }

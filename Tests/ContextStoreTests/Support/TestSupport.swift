@@ -86,3 +86,15 @@ enum Samples {
             tier: SegmentTier.allCases[Int(rng.next() % 3)])
     }
 }
+
+extension ContextSegment {
+    /// The segment without its token cache fields, which `put` fills in (tested on their own
+    /// in TokenCacheTests).
+    var withoutTokenCache: ContextSegment {
+        var c = self
+        c.tokens = nil
+        c.tokensComputedAt = nil
+        c.textHash = nil
+        return c
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import ContextStore
+import Foundation
+
+struct PutCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "put",
+        abstract: "Store NDJSON segments read from stdin (one FORMAT.md segment object a line).",
+        discussion: """
+            Each line is validated (every FORMAT.md field, types and enum values); a bad line \
+            stops the command with its line, column and what is wrong. Segments are written in \
+            batches of --batch; on an error, the batches before it are stored and the message \
+            says how many segments that is. A segment with the same project and id as an \
+            earlier one supersedes it.
+            """
+    )
+
+    @OptionGroup var options: StoreOptions
+    @Option(help: "Override every segment's tier (working, stashed or archive).") var tier: String?
+    @Option(help: "Segments per write.") var batch = 1000
+    @Flag(name: .long, help: "Print a JSON summary.") var json = false
+
+    func run() async throws {
+        var tierOverride: SegmentTier?
+        if let tier {
+            guard let t = SegmentTier(rawValue: tier) else { throw ValidationError("--tier must be working, stashed or archive") }
+            tierOverride = t
+        }
+        let store = try ContextStore.open(directory: options.directory)
+        defer { store.close() }
+        let reader: SegmentFileReader
+        do { reader = try SegmentFileReader(fileDescriptor: 0, name: "stdin") } catch {
+            printError("ctxstore put: \(error)")
+            throw ExitCode(1)
+        }
+        var pending: [ContextSegment] = []
+        var stored = 0
+        do {
+            while let s = try reader.next() {
+                var s = s
+                if let tierOverride { s.tier = tierOverride }
+                pending.append(s)
+                if pending.count >= batch {
+                    try await store.put(pending)
+                    stored += pending.count
+                    pending.removeAll(keepingCapacity: true)
+                }
+            }
+            try await store.put(pending)
+            stored += pending.count
+        } catch {
+            printError("ctxstore put: \(error)\nctxstore put: \(stored) segment(s) were stored before the error")
+            throw ExitCode(1)
+        }
+        if json { print(jsonString(["stored": stored])) } else { printError("stored \(stored) segment(s)") }
+    }
+}
