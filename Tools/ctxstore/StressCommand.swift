@@ -12,7 +12,7 @@ struct StressCommand: AsyncParsableCommand {
             range and tags; ids are derived from the path, so a re-run supersedes the same \
             segments. Ingest runs --writers concurrent writers putting --batch segments a call \
             (group commit shares writes and syncs between them). Then every project is read \
-            back with a scan. Prints a table (or --json) with rates and sizes.
+            back: the store is reopened (open time, first query), then --queries keyword queries             made from the ingested words (one to three words, a quarter with a filter) are timed             one by one, each returning total_matches and its top --top segments. Prints a table             (or --json) with rates, sizes and latency percentiles.
             """
     )
 
@@ -26,6 +26,8 @@ struct StressCommand: AsyncParsableCommand {
     @Option(help: "Segments per put call.") var batch = 64
     @Option(help: "Durability: sync (fdatasync per group commit), periodic (every 100 ms) or buffered.")
     var durability = "sync"
+    @Option(help: "Search queries to time after ingest (made from the ingested words).") var queries = 1000
+    @Option(help: "Segments returned per query (their records are fetched).") var top = 50
     @Flag(name: .long, help: "Print the results as one JSON object.") var json = false
 
     func run() async throws {
@@ -41,7 +43,17 @@ struct StressCommand: AsyncParsableCommand {
         let t0 = Date()
         let segments: [ContextSegment]
         if let ndjson {
-            throw CommandFailure("--ndjson \(ndjson): reading NDJSON is not available in this build yet")
+            var read: [ContextSegment] = []
+            do {
+                let reader = try SegmentFileReader(path: ndjson)
+                while let s = try reader.next() {
+                    read.append(s)
+                    if let limit, read.count >= limit { break }
+                }
+            } catch {
+                throw CommandFailure("\(error)")
+            }
+            segments = read
         } else {
             segments = CorpusChunker(root: source, limit: limit, projectPrefix: "stress-").segments()
         }
@@ -72,11 +84,34 @@ struct StressCommand: AsyncParsableCommand {
         progress.finish()
         let after = store.writeStatistics
 
+        store.close()
+
+        // Open time: a fresh open (replays only the unindexed tail) plus a first query.
+        let tOpen = Date()
+        let reopened = try ContextStore.open(directory: options.directory, configuration: Configuration(durability: mode))
+        let openSeconds = Date().timeIntervalSince(tOpen)
+        let workload = SearchWorkload.make(from: segments, count: queries, limit: top)
+        let tFirst = Date()
+        if let q = workload.first { _ = try reopened.search(q) }
+        let firstQuerySeconds = Date().timeIntervalSince(tFirst)
+
+        // Search: each query's total_matches plus its top records, timed one by one.
+        var micros: [Double] = []
+        var matched = 0
+        for q in workload {
+            let t = DispatchTime.now().uptimeNanoseconds
+            let r = try reopened.search(q)
+            micros.append(Double(DispatchTime.now().uptimeNanoseconds - t) / 1000)
+            matched += r.totalMatches
+        }
+        micros.sort()
+        func pct(_ p: Double) -> Double { micros.isEmpty ? 0 : micros[min(micros.count - 1, Int(Double(micros.count - 1) * p + 0.5))] }
+
         let t2 = Date()
         var scanned = 0
-        for p in store.projectIDs() { scanned += try store.scan(project: p).count }
+        for t in reopened.allTotals() { scanned += t.totals.segments }
         let scanSeconds = Date().timeIntervalSince(t2)
-        store.close()
+        reopened.close()
 
         let storeBytes = directorySize(options.directory)
         let results: [(String, String, Any)] = [
@@ -89,9 +124,14 @@ struct StressCommand: AsyncParsableCommand {
             ("group commits", "\(after.groups - before.groups)", after.groups - before.groups),
             ("fdatasyncs", "\(after.syncs - before.syncs)", after.syncs - before.syncs),
             ("writes", "\(after.writes - before.writes)", after.writes - before.writes),
-            ("live segments (scan)", "\(scanned)", scanned),
-            ("scan s", fmt(scanSeconds), scanSeconds),
-            ("scan segments/s", fmt(Double(scanned) / scanSeconds, 0), Double(scanned) / scanSeconds),
+            ("live segments (totals)", "\(scanned)", scanned),
+            ("stats ms", fmt(scanSeconds * 1000, 3), scanSeconds * 1000),
+            ("open ms", fmt(openSeconds * 1000), openSeconds * 1000),
+            ("open + first query ms", fmt((openSeconds + firstQuerySeconds) * 1000), (openSeconds + firstQuerySeconds) * 1000),
+            ("queries", "\(micros.count) (top \(top), mean matches \(micros.isEmpty ? 0 : matched / micros.count))", micros.count),
+            ("search p50 ms", fmt(pct(0.5) / 1000, 3), pct(0.5) / 1000),
+            ("search p95 ms", fmt(pct(0.95) / 1000, 3), pct(0.95) / 1000),
+            ("search p99 ms", fmt(pct(0.99) / 1000, 3), pct(0.99) / 1000),
             ("store MB", fmt(Double(storeBytes) / 1e6), Double(storeBytes) / 1e6),
             ("store / text", fmt(Double(storeBytes) / Double(textBytes), 3), Double(storeBytes) / Double(textBytes)),
         ]
@@ -120,4 +160,39 @@ func directorySize(_ path: String) -> Int64 {
         }
     }
     return total
+}
+
+/// Queries drawn from the ingested segments, the way ../shared/anchors/queries.py draws
+/// them: words of one source segment (so the AND is usually not empty), one to three of
+/// them, and a metadata filter of the source on a quarter of the queries.
+enum SearchWorkload {
+    static func make(from segments: [ContextSegment], count: Int, limit: Int) -> [SearchQuery] {
+        guard !segments.isEmpty, count > 0 else { return [] }
+        var rng = SplitMix(seed: 7)
+        var out: [SearchQuery] = []
+        var attempts = 0
+        while out.count < count && attempts < count * 20 {
+            attempts += 1
+            let s = segments[Int(rng.next() % UInt64(segments.count))]
+            let words = Array(Set(Keywords.words(s.text).filter { $0.count >= 2 && $0.count <= 40 && $0.contains { $0.isLetter } })).sorted()
+            let n = 1 + out.count % 3
+            guard words.count >= n else { continue }
+            var picked: [String] = []
+            while picked.count < n {
+                let w = words[Int(rng.next() % UInt64(words.count))]
+                if !picked.contains(w) { picked.append(w) }
+            }
+            var f = SearchFilters()
+            if rng.next() % 4 == 0 {
+                switch rng.next() % 4 {
+                case 0: f.filePath = s.filePath
+                case 1: f.taskID = s.taskID
+                case 2: f.tags = s.tags.isEmpty ? [] : [s.tags[Int(rng.next() % UInt64(s.tags.count))]]
+                default: f.type = s.type
+                }
+            }
+            out.append(SearchQuery(project: s.projectID, query: picked.joined(separator: " "), filters: f, limit: limit))
+        }
+        return out
+    }
 }

@@ -481,8 +481,20 @@ final class LogWriter: @unchecked Sendable {
         }
     }
 
+    /// A clean close seals every memtable, so that the next open replays nothing.
     private func syncForClose() {
-        if lock.withLock({ failure }) == nil { periodicSync() }
+        if lock.withLock({ failure }) == nil {
+            periodicSync()
+            do throws(StoreError) {
+                for (p, pi) in indexes.sorted(by: { $0.key < $1.key })
+                    where pi.memtable.docCount > 0 || !pi.memtable.kills.isEmpty {
+                    try seal(p)
+                }
+            } catch {
+                let cause = error.description
+                lock.withLock { failure = cause }
+            }
+        }
         active.removeAll()
     }
 

@@ -87,6 +87,24 @@ extension ContextStore {
                     report.problems.append("\(path): \(count) records, manifest says \(entry.recordCount)")
                 }
             }
+            for x in project.indexes {
+                let path = layout.indexFile(project: project.number, index: x.number)
+                report.files += 1
+                do throws(StoreError) {
+                    let seg = try IndexSegment(path: path, number: x.number, project: project.number)
+                    if let problem = seg.verifyChecksums() { report.problems.append(problem) }
+                    if seg.docCount != Int(x.docCount) {
+                        report.problems.append("\(path): \(seg.docCount) docs, manifest says \(x.docCount)")
+                    }
+                    if x.deleteGeneration > 0 {
+                        _ = try IndexSegment.readDeletions(
+                            path: layout.deletionFile(project: project.number, index: x.number, generation: x.deleteGeneration),
+                            docCount: seg.docCount)
+                    }
+                } catch {
+                    report.problems.append("\(error) (index files are derived data: the next open rebuilds them from the log)")
+                }
+            }
             let known = Set(project.files.map(\.number))
             for name in (try? FileSystem.list(layout.logDirectory(project.number))) ?? [] {
                 if let n = StoreLayout.logFileNumber(name), !known.contains(n) {
