@@ -63,7 +63,7 @@ import Testing
         store.close()
         // Nothing outside the store directory, and only the store's own names inside.
         #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path) == ["store"])
-        let pattern = /^(LOCK|MANIFEST|projects|projects\/[0-9a-f]{16}|projects\/[0-9a-f]{16}\/log|projects\/[0-9a-f]{16}\/log\/[0-9a-f]{8}\.log)$/
+        let pattern = /^(LOCK|MANIFEST|projects|projects\/[0-9a-f]{16}|projects\/[0-9a-f]{16}\/(log|index)|projects\/[0-9a-f]{16}\/log\/[0-9a-f]{8}\.log|projects\/[0-9a-f]{16}\/index\/[0-9a-f]{8}(\.idx|-[0-9a-f]{8}\.del))$/
         for rel in try FileManager.default.subpathsOfDirectory(atPath: root) {
             #expect(rel.wholeMatch(of: pattern) != nil, "unexpected path \(rel)")
         }
