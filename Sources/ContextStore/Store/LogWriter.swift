@@ -490,6 +490,20 @@ final class LogWriter: @unchecked Sendable {
                     where pi.memtable.docCount > 0 || !pi.memtable.kills.isEmpty {
                     try seal(p)
                 }
+                // Record how far each active file is verified, so the next open scans only
+                // what was appended after this clean close.
+                var changed = false
+                for (p, a) in active {
+                    let last = manifest.projects[p].files.count - 1
+                    let st = a.state
+                    let entry = Manifest.LogFileEntry(number: st.number, sealed: false, size: st.size,
+                                                      recordCount: st.recordCount, firstSeq: st.firstSeq, lastSeq: st.lastSeq)
+                    if manifest.projects[p].files[last] != entry {
+                        manifest.projects[p].files[last] = entry
+                        changed = true
+                    }
+                }
+                if changed { try publishManifest() }
             } catch {
                 let cause = error.description
                 lock.withLock { failure = cause }

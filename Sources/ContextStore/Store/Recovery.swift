@@ -87,7 +87,8 @@ enum Recovery {
                     try checkHeader(path: path, expected: expected)
                     maxSeq = max(maxSeq, entry.lastSeq)
                 } else {
-                    let state = try scanActive(path: path, expected: expected, report: &report, truncations: &truncations)
+                    let state = try scanActive(path: path, expected: expected, verified: entry,
+                                               report: &report, truncations: &truncations)
                     active[project.number] = state
                     maxSeq = max(maxSeq, state.lastSeq)
                 }
@@ -188,7 +189,11 @@ enum Recovery {
 
     /// Scans an active file to its last whole batch. A torn tail is scheduled for
     /// truncation; a bad batch followed by a good one is corruption.
-    static func scanActive(path: String, expected: LogFileHeader, report: inout RecoveryReport,
+    /// `verified` is the MANIFEST's entry for the file: a clean close records how far the
+    /// file was verified (`size`, with its record count and sequence range), and only what
+    /// follows is scanned.
+    static func scanActive(path: String, expected: LogFileHeader, verified: Manifest.LogFileEntry,
+                           report: inout RecoveryReport,
                            truncations: inout [(path: String, to: Int64)]) throws(StoreError) -> ActiveFileState {
         let reader: LogFileReader
         do throws(IOError) {
@@ -200,8 +205,16 @@ enum Recovery {
         try check(header, expected: expected, path: path)
         var state = ActiveFileState(number: expected.fileNumber, size: Int64(LogFormat.fileHeaderSize),
                                     recordCount: 0, firstSeq: 0, lastSeq: 0)
+        if verified.size > Int64(LogFormat.fileHeaderSize) {
+            guard verified.size <= Int64(reader.size) else {
+                throw .corruption(file: path, offset: Int64(reader.size),
+                                  reason: "active log file is \(reader.size) bytes, shorter than the \(verified.size) verified at the last clean close")
+            }
+            state = ActiveFileState(number: expected.fileNumber, size: verified.size, recordCount: verified.recordCount,
+                                    firstSeq: verified.firstSeq, lastSeq: verified.lastSeq)
+        }
         var orderError: Int64? = nil
-        let ending = reader.scanFrames { offset, batch in
+        let ending = reader.scanFrames(from: Int(state.size)) { offset, batch in
             if state.recordCount > 0 && batch.firstSeq <= state.lastSeq && orderError == nil {
                 orderError = Int64(offset)
             }

@@ -17,10 +17,14 @@ import Testing
     /// succeeds, keeps exactly the earlier records, and new appends after it survive reopen.
     @Test func tornTailAtEveryOffsetOfTheLastRecord() async throws {
         let tmp = TempDir("torn"); defer { tmp.cleanup() }
+        // A crash image: the directory as a killed process leaves it (copied while open, after
+        // the writes were acknowledged and synced; a clean close would also record how far
+        // the active file is verified, and a cut below that is damage, not a torn tail).
         let base = tmp.sub("base")
         do {
-            let store = try ContextStore.open(directory: base)
+            let store = try ContextStore.open(directory: tmp.sub("live"))
             for i in 0..<5 { try await store.put(segment(i)) }  // one batch each
+            copyTree(tmp.sub("live"), base)
             store.close()
         }
         let log = activeLog(base)
@@ -62,8 +66,9 @@ import Testing
     @Test func midLogCorruptionRefusesToOpenAndChangesNothing() async throws {
         let tmp = TempDir("corrupt"); defer { tmp.cleanup() }
         let dir = tmp.sub("s")
-        let store = try ContextStore.open(directory: dir)
+        let store = try ContextStore.open(directory: tmp.sub("live"))
         for i in 0..<6 { try await store.put(segment(i)) }
+        copyTree(tmp.sub("live"), dir)  // a crash image (see tornTailAtEveryOffsetOfTheLastRecord)
         store.close()
         let log = activeLog(dir)
         let reader = try LogFileReader(path: log, size: FileSystem.fileSize(log))
@@ -82,6 +87,17 @@ import Testing
         #expect(treeSnapshot(dir) == before)
         let report = try ContextStore.verify(directory: dir)
         #expect(!report.isSound)
+        // After a clean close, open trusts the verified prefix of the active file (as it
+        // trusts sealed files); `verify` still finds damage inside it.
+        let closed = tmp.sub("live")
+        let closedLog = activeLog(closed)
+        var closedBytes = try #require(FileManager.default.contents(atPath: closedLog))
+        closedBytes[offsets[2] + LogFormat.batchHeaderSize + 3] ^= 0x10
+        try closedBytes.write(to: URL(fileURLWithPath: closedLog))
+        #expect(!(try ContextStore.verify(directory: closed)).isSound)
+        let shortened = try FileHandle.openReadWrite(closedLog)
+        try shortened.truncate(to: Int64(offsets[5]))
+        #expect(throws: StoreError.self) { _ = try ContextStore.open(directory: closed) }
     }
 
     @Test func manifestDamageIsDetectedAndLeavesTheStoreUnchanged() async throws {
