@@ -153,7 +153,9 @@ struct StatsCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print JSON.") var json = false
 
     func run() async throws {
+        let t0 = DispatchTime.now().uptimeNanoseconds
         let store = try ContextStore.open(directory: options.directory)
+        let openMillis = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
         defer { store.close() }
         var rows = store.allTotals()
         if let project { rows = rows.filter { $0.project.utf8.elementsEqual(project.utf8) } }
@@ -165,13 +167,13 @@ struct StatsCommand: AsyncParsableCommand {
                 for tier in SegmentTier.allCases { tiers[tier.rawValue] = ["segments": t[tier].segments, "tokens": t[tier].tokens] }
                 projects.append(["project": p, "segments": t.segments, "tokens": t.tokens, "tiers": tiers])
             }
-            print(jsonString(["projects": projects, "store_bytes": bytes]))
+            print(jsonString(["projects": projects, "store_bytes": bytes, "open_ms": openMillis]))
         } else {
             print("project\tsegments\ttokens\tworking\tstashed\tarchive")
             for (p, t) in rows {
                 print("\(p)\t\(t.segments)\t\(t.tokens)\t\(t[.working].segments)/\(t[.working].tokens)\t\(t[.stashed].segments)/\(t[.stashed].tokens)\t\(t[.archive].segments)/\(t[.archive].tokens)")
             }
-            print("store bytes: \(bytes)")
+            print("store bytes: \(bytes); open took \(String(format: "%.2f", openMillis)) ms")
         }
     }
 }

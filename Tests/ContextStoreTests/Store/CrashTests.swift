@@ -108,6 +108,14 @@ final class Collected: @unchecked Sendable {
         lock.lock(); data = d; lock.broadcast(); lock.unlock()
     }
 
+    func waitBlocking() -> Data {
+        lock.lock()
+        while data == nil { lock.wait() }
+        let d = data!
+        lock.unlock()
+        return d
+    }
+
     func wait() async -> Data {
         await withCheckedContinuation { c in
             Thread {

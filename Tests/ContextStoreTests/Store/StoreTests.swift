@@ -166,8 +166,12 @@ func runCtxstore(_ args: [String], stdin: Data? = nil) throws -> (Int32, String,
     try p.run()
     if let stdin { inp.fileHandleForWriting.write(stdin) }
     try? inp.fileHandleForWriting.close()
+    // Read stderr on another thread: a child that fills one pipe while we block on the
+    // other would hang both.
+    let errData = Collected()
+    Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }.start()
     let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
+    let e = errData.waitBlocking()
     return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
 }
