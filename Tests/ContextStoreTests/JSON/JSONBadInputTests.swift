@@ -387,19 +387,9 @@ import Foundation
 /// Random damage to valid files: the reader either reads or throws a typed error (never
 /// traps or hangs), and what it accepts Python's `json` accepts too.
 @Suite struct JSONMutationTests {
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     @Test func mutatedFilesFailCleanly() throws {
-        var rng = SplitMix64(state: 20_251_207)
+        var rng = TestRNG(seed: 20_251_207)
         let segments = JSONBadInputTests.sample(3)
         let interesting: [UInt8] = [0x22, 0x5C, 0x2C, 0x3A, 0x5B, 0x5D, 0x7B, 0x7D, 0x00, 0x0A, 0x20, 0x80, 0xC3, 0xED, 0xFF, 0x75, 0x30, 0x2D]
         var accepted: [[UInt8]] = []

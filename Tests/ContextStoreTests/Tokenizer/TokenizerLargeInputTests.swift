@@ -8,7 +8,7 @@ import Testing
 struct TokenizerLargeInputTests {
     /// Texts that are one piece (or a few) however long they are.
     static func inputs(bytes: Int) -> [(name: String, text: String)] {
-        var rng = TokenizerTestRNG(seed: 42)
+        var rng = TestRNG(seed: 42)
         let letters = Array("abcdefghijklmnopqrstuvwxyz")
         let noSpaces = String((0..<bytes).map { _ in letters.randomElement(using: &rng)! })
         let mixedCase = String((0..<bytes).map { _ in
@@ -48,7 +48,7 @@ struct TokenizerLargeInputTests {
             try TokenizerOracleTests.expectSame(tokenizer, oracle, text)
         }
         // Pieces around the short/long merge threshold.
-        var rng = TokenizerTestRNG(seed: 3)
+        var rng = TestRNG(seed: 3)
         for length in [BytePairMerger.shortLimit - 1, BytePairMerger.shortLimit, BytePairMerger.shortLimit + 1, 300, 5000] {
             let text = String((0..<length).map { _ in "abcdefghijklmnopqrstuvwxyz".randomElement(using: &rng)! })
             try TokenizerOracleTests.expectSame(tokenizer, oracle, text)

@@ -35,7 +35,7 @@ struct TokenizerOracleTests {
     func randomMixes(_ encoding: TokenEncoding) throws {
         let tokenizer = try Tokenizer.load(encoding)
         let oracle = try TiktokenOracle()
-        var rng = TokenizerTestRNG(seed: 0xC0FFEE)
+        var rng = TestRNG(seed: 0xC0FFEE)
         for _ in 0..<400 {
             try Self.expectSame(tokenizer, oracle, TokenizerTestTexts.randomText(&rng))
         }
@@ -47,7 +47,7 @@ struct TokenizerOracleTests {
     func pieces(_ encoding: TokenEncoding) throws {
         let tokenizer = try Tokenizer.load(encoding)
         let oracle = try TiktokenOracle()
-        var rng = TokenizerTestRNG(seed: 0xBEEF)
+        var rng = TestRNG(seed: 0xBEEF)
         let texts = TokenizerTestTexts.fragmentCases + (0..<300).map { _ in TokenizerTestTexts.randomText(&rng) }
         for text in texts {
             let pieces = tokenizer.pieces(text)
@@ -119,7 +119,7 @@ struct TokenizerOracleTests {
     @Test("one tokenizer shared by concurrent tasks gives the sequential results")
     func concurrentUse() async throws {
         let tokenizer = try Tokenizer.load(.o200kBase)
-        var rng = TokenizerTestRNG(seed: 7)
+        var rng = TestRNG(seed: 7)
         let texts = (0..<64).map { _ in TokenizerTestTexts.randomText(&rng) }
         let sequential = texts.map { tokenizer.encode($0) }
         let concurrent = await withTaskGroup(of: (Int, [Int]).self) { group in

@@ -10,7 +10,7 @@ struct TokensCommandTests {
     /// mixes, an empty text, and one large text (listed first so it tends to finish last,
     /// which checks that output keeps argument order).
     static func sampleTexts() -> [String] {
-        var rng = TokenizerTestRNG(seed: testSeed)
+        var rng = TestRNG(seed: testSeed)
         var texts: [String] = []
         var large = ""
         while large.utf8.count < 200_000 { large += TokenizerTestTexts.randomText(&rng) + "\n" }
@@ -88,7 +88,7 @@ struct TokensCommandTests {
     @Test("stdin: just the count", arguments: TokenEncoding.allCases)
     func standardInput(_ encoding: TokenEncoding) throws {
         let oracle = try TiktokenOracle()
-        var rng = TokenizerTestRNG(seed: testSeed &+ 7)
+        var rng = TestRNG(seed: testSeed &+ 7)
         let texts = ["", "hello world", TokenizerTestTexts.prose.joined(separator: "\n"),
                      TokenizerTestTexts.randomText(&rng), TokenizerTestTexts.randomText(&rng)]
         for text in texts {
@@ -197,7 +197,7 @@ struct TokensCommandTests {
                 contents.append(Data(bytes))
             }
         }
-        var rng = TokenizerTestRNG(seed: testSeed &+ 11)
+        var rng = TestRNG(seed: testSeed &+ 11)
         for _ in 0..<120 {
             var bytes = Array(TokenizerTestTexts.randomText(&rng).utf8)
             if bytes.isEmpty { continue }
