@@ -29,7 +29,7 @@ import Testing
 
     func scan(_ bytes: [UInt8], dir: TempDir) throws -> (LogFileReader.Ending, [[SequencedRecord]]) {
         let path = dir.sub("f.log")
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         let reader = try LogFileReader(path: path, size: Int64(bytes.count))
         var decoded: [[SequencedRecord]] = []
         let ending = try reader.scanFrames { offset, _ in

@@ -180,9 +180,9 @@ import Testing
         let orphanLog = dir + "/projects/0000000000000001/log/00000009.log"
         let orphanProject = dir + "/projects/00000000000000ff/log"
         try FileManager.default.createDirectory(atPath: orphanProject, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: orphanProject + "/00000001.log", contents: Data([1, 2, 3]))
-        FileManager.default.createFile(atPath: orphanLog, contents: Data([1, 2, 3]))
-        FileManager.default.createFile(atPath: dir + "/MANIFEST.tmp", contents: Data([9]))
+        _ = FileManager.default.createFile(atPath: orphanProject + "/00000001.log", contents: Data([1, 2, 3]))
+        _ = FileManager.default.createFile(atPath: orphanLog, contents: Data([1, 2, 3]))
+        _ = FileManager.default.createFile(atPath: dir + "/MANIFEST.tmp", contents: Data([9]))
         let reopened = try ContextStore.open(directory: dir)
         #expect(!FileManager.default.fileExists(atPath: orphanLog))
         #expect(!FileManager.default.fileExists(atPath: dir + "/projects/00000000000000ff"))

@@ -136,7 +136,7 @@ import Testing
 
     @Test func aDirectoryThatIsNotAStoreIsRefused() throws {
         let tmp = TempDir("notastore"); defer { tmp.cleanup() }
-        FileManager.default.createFile(atPath: tmp.sub("notes.txt"), contents: Data("hi".utf8))
+        _ = FileManager.default.createFile(atPath: tmp.sub("notes.txt"), contents: Data("hi".utf8))
         #expect(throws: StoreError.notAStore(path: tmp.path)) { _ = try ContextStore.open(directory: tmp.path) }
     }
 }
