@@ -21,6 +21,13 @@ struct LogFileReader {
         self.map = try MappedFile(path: path, count: Int(size))
     }
 
+    /// Over an existing map (which may extend past the file's acknowledged bytes: only
+    /// point reads at known locations may use it, not scans).
+    init(path: String, map: MappedFile) {
+        self.path = path
+        self.map = map
+    }
+
     var size: Int { map.bytes.count }
 
     func header() throws(LogFileHeader.DecodeError) -> LogFileHeader {

@@ -5,12 +5,12 @@
 /// `==` compares all three parts (the written form); order by `instantMicroseconds`.
 public struct Timestamp: Sendable, Hashable, CustomStringConvertible {
     /// Wall-clock microseconds since 1970-01-01T00:00:00 as written, in the time's own offset.
-    public var localMicroseconds: Int64
+    public private(set) var localMicroseconds: Int64
     /// Offset from UTC in seconds (`Z` is 0); nil for a naive time.
     public var utcOffsetSeconds: Int32?
     /// Whether the written form carries a fractional second (pydantic writes one exactly
     /// when the microseconds are not zero).
-    public var hasFraction: Bool
+    public private(set) var hasFraction: Bool
 
     /// Valid range: years 1 through 9999, as Python's datetime.
     static let minLocalMicroseconds: Int64 = -62_135_596_800_000_000  // 0001-01-01T00:00:00
@@ -18,10 +18,12 @@ public struct Timestamp: Sendable, Hashable, CustomStringConvertible {
     /// Offsets strictly within one day, as Python's timezone.
     static let maxOffsetSeconds: Int32 = 86_399
 
+    /// Invariant: a time whose microseconds are not zero always has a fraction (it is written;
+    /// `hasFraction` only decides whether a zero fraction is).
     public init(localMicroseconds: Int64, utcOffsetSeconds: Int32?, hasFraction: Bool) {
         self.localMicroseconds = localMicroseconds
         self.utcOffsetSeconds = utcOffsetSeconds
-        self.hasFraction = hasFraction
+        self.hasFraction = hasFraction || localMicroseconds % 1_000_000 != 0
     }
 
     /// A UTC time (`...Z`) from microseconds since the Unix epoch; the fraction is written

@@ -53,6 +53,17 @@ final class LogMapCache: Sendable {
         }
     }
 
+    /// Decodes every record of the batch at `offset` (for sequential readers such as export).
+    func batch(project: UInt64, projectID: String, file: UInt32, offset: Int64) throws(StoreError) -> [SequencedRecord] {
+        let o = Int(offset)
+        var m = try map(project: project, file: file, needing: o + LogFormat.batchHeaderSize)
+        if let h = try? BatchHeader.parse(m.bytes, at: o), m.bytes.count < o + h.frameLength {
+            m = try map(project: project, file: file, needing: o + h.frameLength)
+        }
+        let reader = LogFileReader(path: m.path, map: m)
+        return try reader.records(atBatch: o, projectID: projectID)
+    }
+
     func forget(project: UInt64) {
         maps.withLock { m in m = m.filter { $0.key.project != project } }
     }
