@@ -56,6 +56,14 @@ extension ContextStore {
     public func export(to directory: String, format: ExportFormat, projects: [String]? = nil,
                        progress: ((Int) -> Void)? = nil) throws -> ExportReport {
         var report = ExportReport()
+        /// Streams one project's live segments into `write`, counting them.
+        func copy(_ p: String, _ write: (ContextSegment) throws -> Void) throws {
+            try forEachLiveSegment(project: p) { s in
+                try write(s)
+                report.segments += 1
+                progress?(1)
+            }
+        }
         let chosen = projects ?? projectIDs()
         let stashed = directory + "/stashed"
         try FileSystem.makeDirectories(format == .sharded || format == .monthly ? stashed : directory)
@@ -64,11 +72,7 @@ extension ContextStore {
             for p in chosen {
                 let file = try ExportFile(directory + "/stashed/" + ExportFileNames.escape(p) + ".json")
                 let w = ShardedFileWriter(sink: file.sink)
-                try forEachLiveSegment(project: p) { s in
-                    try w.write(s)
-                    report.segments += 1
-                    progress?(1)
-                }
+                try copy(p, w.write)
                 try w.finish()
                 report.bytes += try file.commit()
                 report.files.append(file.path)
@@ -77,7 +81,7 @@ extension ContextStore {
             for p in chosen {
                 var writers: [String: (ExportFile, ShardedFileWriter)] = [:]
                 var order: [String] = []
-                try forEachLiveSegment(project: p) { s in
+                try copy(p) { s in
                     let month = ExportFileNames.month(s.createdAt)
                     if writers[month] == nil {
                         let file = try ExportFile(directory + "/stashed/" + ExportFileNames.escape(p) + "_" + month + ".json")
@@ -85,8 +89,6 @@ extension ContextStore {
                         order.append(month)
                     }
                     try writers[month]!.1.write(s)
-                    report.segments += 1
-                    progress?(1)
                 }
                 for month in order.sorted() {
                     let (file, w) = writers[month]!
@@ -100,11 +102,7 @@ extension ContextStore {
             let w = LegacyFileWriter(sink: file.sink)
             for p in chosen {
                 try w.beginProject(p)
-                try forEachLiveSegment(project: p) { s in
-                    try w.write(s)
-                    report.segments += 1
-                    progress?(1)
-                }
+                try copy(p, w.write)
             }
             try w.finish()
             report.bytes += try file.commit()
@@ -112,13 +110,7 @@ extension ContextStore {
         case .ndjson:
             let file = try ExportFile(directory + "/segments.ndjson")
             let w = NDJSONWriter(sink: file.sink)
-            for p in chosen {
-                try forEachLiveSegment(project: p) { s in
-                    try w.write(s)
-                    report.segments += 1
-                    progress?(1)
-                }
-            }
+            for p in chosen { try copy(p, w.write) }
             try w.finish()
             report.bytes += try file.commit()
             report.files.append(file.path)
