@@ -72,15 +72,22 @@ struct LogFileReader {
         return nil
     }
 
-    /// Decodes the records of the frame at `offset` (already validated by a scan, or
-    /// validated here for a point read).
+    /// Validates the frame at `offset` (a point read) and decodes its records.
     func records(atBatch offset: Int, projectID: String) throws(StoreError) -> [SequencedRecord] {
-        let bytes = map.bytes
         let header: BatchHeader
+        do throws(BatchHeader.Problem) {
+            header = try BatchHeader.validate(map.bytes, at: offset)
+        } catch {
+            throw .corruption(file: path, offset: Int64(offset), reason: describe(error))
+        }
+        return try records(of: header, at: offset, projectID: projectID)
+    }
+
+    /// Decodes the records of a frame a scan already validated (its CRC is not checked again).
+    func records(of header: BatchHeader, at offset: Int, projectID: String) throws(StoreError) -> [SequencedRecord] {
         let payload: [UInt8]
         do throws(BatchHeader.Problem) {
-            header = try BatchHeader.validate(bytes, at: offset)
-            payload = try header.payload(bytes, frameOffset: offset)
+            payload = try header.payload(map.bytes, frameOffset: offset)
         } catch {
             throw .corruption(file: path, offset: Int64(offset), reason: describe(error))
         }
@@ -90,6 +97,23 @@ struct LogFileReader {
             throw .corruption(file: path, offset: Int64(offset),
                               reason: "batch record: \(error) (offsets within the uncompressed payload)")
         }
+    }
+
+    /// Calls `body` with each batch's offset and records, from `offset` to the end of the
+    /// mapped range, which must end on a whole batch (an acknowledged or recovered range);
+    /// nothing is delivered if it does not.
+    func forEachBatch(from offset: Int = LogFormat.fileHeaderSize, projectID: String,
+                      _ body: (Int, [SequencedRecord]) throws(StoreError) -> Void) throws(StoreError) {
+        guard offset <= size else {
+            throw .corruption(file: path, offset: Int64(offset), reason: "a read starts past the log's \(size) bytes")
+        }
+        var frames: [(Int, BatchHeader)] = []
+        let ending = scanFrames(from: offset) { o, h in frames.append((o, h)) }
+        guard ending == .clean else {
+            throw .corruption(file: path, offset: Int64(frames.last?.0 ?? offset),
+                              reason: "log range does not end on a whole batch (\(ending))")
+        }
+        for (o, h) in frames { try body(o, try records(of: h, at: o, projectID: projectID)) }
     }
 
     private func describe(_ error: Error) -> String {

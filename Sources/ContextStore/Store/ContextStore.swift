@@ -133,14 +133,8 @@ public final class ContextStore: Sendable {
             let path = layout.logFile(project: snap.number, file: file.number)
             let reader: LogFileReader
             do throws(IOError) { reader = try LogFileReader(path: path, size: file.size) } catch { throw StoreError(error) }
-            var offsets: [Int] = []
-            let ending = reader.scanFrames { offset, _ in offsets.append(offset) }
-            if ending != .clean {
-                throw .corruption(file: path, offset: Int64(offsets.last ?? LogFormat.fileHeaderSize),
-                                  reason: "acknowledged log range does not end on a whole batch (\(ending))")
-            }
-            for offset in offsets {
-                for r in try reader.records(atBatch: offset, projectID: snap.projectID) { try body(r) }
+            try reader.forEachBatch(projectID: snap.projectID) { _, records throws(StoreError) in
+                for r in records { try body(r) }
             }
         }
     }

@@ -58,16 +58,7 @@ enum IndexRecovery {
             let reader: LogFileReader
             do throws(IOError) { reader = try LogFileReader(path: path, size: size) } catch { throw StoreError(error) }
             let from = f.number == start.file ? Int(start.offset) : LogFormat.fileHeaderSize
-            guard from <= reader.size else {
-                throw .corruption(file: path, offset: Int64(from), reason: "the index covers more of this log file than it holds")
-            }
-            var offsets: [Int] = []
-            let ending = reader.scanFrames(from: from) { o, _ in offsets.append(o) }
-            guard ending == .clean else {
-                throw .corruption(file: path, offset: Int64(offsets.last ?? from), reason: "log does not end on a whole batch after recovery")
-            }
-            for o in offsets {
-                let records = try reader.records(atBatch: o, projectID: project.projectID)
+            try reader.forEachBatch(from: from, projectID: project.projectID) { o, records in
                 pi.lock.write {
                     for (i, r) in records.enumerated() {
                         switch r.record {

@@ -30,13 +30,20 @@ final class LogMapCache: Sendable {
         return m
     }
 
+    /// A map that covers the whole batch frame at `offset` (remapping a file that grew past
+    /// the mapped length).
+    private func frameMap(project: UInt64, file: UInt32, offset: Int) throws(StoreError) -> MappedFile {
+        let m = try map(project: project, file: file, needing: offset + LogFormat.batchHeaderSize)
+        if let h = try? BatchHeader.parse(m.bytes, at: offset), m.bytes.count < offset + h.frameLength {
+            return try map(project: project, file: file, needing: offset + h.frameLength)
+        }
+        return m
+    }
+
     /// Decodes the record at `location` of a project's log.
     func record(project: UInt64, projectID: String, at location: RecordLocation) throws(StoreError) -> LogRecord {
         let offset = Int(location.batchOffset)
-        var m = try map(project: project, file: location.fileNumber, needing: offset + LogFormat.batchHeaderSize)
-        if let h = try? BatchHeader.parse(m.bytes, at: offset), m.bytes.count < offset + h.frameLength {
-            m = try map(project: project, file: location.fileNumber, needing: offset + h.frameLength)
-        }
+        let m = try frameMap(project: project, file: location.fileNumber, offset: offset)
         let path = m.path
         let header: BatchHeader
         let payload: [UInt8]
@@ -56,15 +63,8 @@ final class LogMapCache: Sendable {
     /// Decodes every record of the batch at `offset` (for sequential readers such as export).
     func batch(project: UInt64, projectID: String, file: UInt32, offset: Int64) throws(StoreError) -> [SequencedRecord] {
         let o = Int(offset)
-        var m = try map(project: project, file: file, needing: o + LogFormat.batchHeaderSize)
-        if let h = try? BatchHeader.parse(m.bytes, at: o), m.bytes.count < o + h.frameLength {
-            m = try map(project: project, file: file, needing: o + h.frameLength)
-        }
+        let m = try frameMap(project: project, file: file, offset: o)
         let reader = LogFileReader(path: m.path, map: m)
         return try reader.records(atBatch: o, projectID: projectID)
-    }
-
-    func forget(project: UInt64) {
-        maps.withLock { m in m = m.filter { $0.key.project != project } }
     }
 }

@@ -60,7 +60,7 @@ extension ContextStore {
                 let ending = reader.scanFrames { offset, batch in
                     report.batches += 1
                     do throws(StoreError) {
-                        let records = try reader.records(atBatch: offset, projectID: project.projectID)
+                        let records = try reader.records(of: batch, at: offset, projectID: project.projectID)
                         if let first = records.first, first.seq <= projectLast {
                             fileProblems.append("\(path) @\(offset): sequence \(first.seq) after \(projectLast)")
                         }
