@@ -58,12 +58,6 @@ struct ByteWriter {
         bytes.append(contentsOf: buffer)
     }
 
-    /// A length-prefixed byte string.
-    mutating func lengthPrefixed<C: Collection>(_ data: C) where C.Element == UInt8 {
-        varint(UInt64(data.count))
-        bytes.append(contentsOf: data)
-    }
-
     /// A length-prefixed UTF-8 string.
     mutating func string(_ s: String) {
         var s = s
@@ -71,11 +65,5 @@ struct ByteWriter {
             varint(UInt64(utf8.count))
             bytes.append(contentsOf: utf8)
         }
-    }
-
-    /// Overwrites four bytes at `offset` (used to patch a length or CRC after the fact).
-    mutating func patchU32(_ v: UInt32, at offset: Int) {
-        precondition(offset >= 0 && offset + 4 <= bytes.count)
-        for i in 0..<4 { bytes[offset + i] = UInt8(truncatingIfNeeded: v >> UInt32(8 * i)) }
     }
 }

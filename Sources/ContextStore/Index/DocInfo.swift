@@ -48,12 +48,6 @@ struct Bitmap: Sendable, Equatable {
         words[i >> 6] |= 1 << UInt64(i & 63)
     }
 
-    mutating func formUnion(_ other: Bitmap) {
-        if other.count > count { count = other.count }
-        while words.count < other.words.count { words.append(0) }
-        for (i, w) in other.words.enumerated() { words[i] |= w }
-    }
-
     var setCount: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
 }
 

@@ -11,8 +11,6 @@ final class IndexSegment: @unchecked Sendable {
     private let sections: [(offset: Int, length: Int, crc: UInt32)]
     private let bloomBits: Int
 
-    enum OpenError: Error { case corrupt(offset: Int, reason: String), unsupportedVersion(UInt16) }
-
     init(path: String, number: UInt32, project: UInt64) throws(StoreError) {
         self.path = path
         self.number = number

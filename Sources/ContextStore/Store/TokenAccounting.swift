@@ -35,7 +35,7 @@ final class TokenAccounting: Sendable {
         let now = Timestamp.now()
         let n = segments.count
         let bytes = segments.reduce(0) { $0 + $1.text.utf8.count }
-        let chunks = bytes < 256 << 10 ? 1 : min(n, ProcessInfo.activeCores * 4)
+        let chunks = bytes < 256 << 10 ? 1 : min(n, SystemInfo.activeCores * 4)
         let computed = Atomic<Int>(0)
         segments.withUnsafeMutableBufferPointer { buf in
             nonisolated(unsafe) let base = buf
@@ -67,7 +67,7 @@ final class TokenAccounting: Sendable {
     }
 }
 
-enum ProcessInfo {
+enum SystemInfo {
     /// Online CPUs.
     static let activeCores: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 }
