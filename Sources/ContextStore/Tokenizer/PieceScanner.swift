@@ -33,6 +33,20 @@ struct PieceScanner {
         return (v < ScalarClassTable.count ? classes[v] : ScalarClass.compute(UInt32(v)), 4)
     }
 
+    /// `\p{N}{1,3}` (shared by both split patterns): after a first number scalar that
+    /// ends at `i`, up to two more number scalars.
+    @inline(__always)
+    func numberRunEnd(from i: Int) -> Int {
+        var j = i
+        for _ in 0..<2 {
+            guard j < count else { break }
+            let (c, l) = scalar(at: j)
+            if c & ScalarClass.number == 0 { break }
+            j += l
+        }
+        return j
+    }
+
     /// End of the longest run starting at `i` of scalars having any bit of `mask`.
     @inline(__always)
     func skip(from i: Int, whileAny mask: UInt8) -> Int {

@@ -29,16 +29,7 @@ extension PieceScanner {
             }
         }
         // 3. \p{N}{1,3}+
-        if c0 & ScalarClass.number != 0 {
-            var j = i + l0
-            for _ in 0..<2 {
-                guard j < count else { break }
-                let (c, l) = scalar(at: j)
-                if c & ScalarClass.number == 0 { break }
-                j += l
-            }
-            return j
-        }
+        if c0 & ScalarClass.number != 0 { return numberRunEnd(from: i + l0) }
         // 4. ' ?[^\s\p{L}\p{N}]++[\r\n]*+' : punctuation run, optionally after one space,
         //    followed by any \r\n run.
         let notOther = ScalarClass.space | ScalarClass.letter | ScalarClass.number

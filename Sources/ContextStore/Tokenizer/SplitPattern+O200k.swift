@@ -23,16 +23,7 @@ extension PieceScanner {
             if end > i { return end }
         }
         // 3. \p{N}{1,3}
-        if c0 & ScalarClass.number != 0 {
-            var j = i + l0
-            for _ in 0..<2 {
-                guard j < count else { break }
-                let (c, l) = scalar(at: j)
-                if c & ScalarClass.number == 0 { break }
-                j += l
-            }
-            return j
-        }
+        if c0 & ScalarClass.number != 0 { return numberRunEnd(from: i + l0) }
         // 4. ' ?[^\s\p{L}\p{N}]+[\r\n/]*'
         let notOther = ScalarClass.space | ScalarClass.letter | ScalarClass.number
         var runStart = -1

@@ -164,12 +164,12 @@ func runCtxstore(_ args: [String], stdin: Data? = nil) throws -> (Int32, String,
     p.standardError = err
     p.standardInput = inp
     try p.run()
-    if let stdin { inp.fileHandleForWriting.write(stdin) }
-    try? inp.fileHandleForWriting.close()
-    // Read stderr on another thread: a child that fills one pipe while we block on the
-    // other would hang both.
+    // Read stderr on another thread, from the start: a child that fills one pipe while we
+    // block on the other (or on its stdin) would hang both.
     let errData = Collected()
     Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }.start()
+    if let stdin { inp.fileHandleForWriting.write(stdin) }
+    try? inp.fileHandleForWriting.close()
     let o = out.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
     let e = errData.waitBlocking()

@@ -34,31 +34,6 @@ struct TokensCommandTests {
         }
     }
 
-    /// Like `runCtxstore`, but drains stdout and stderr at the same time, so a command
-    /// that reports many errors cannot block on a full stderr pipe.
-    static func run(_ args: [String], stdin: Data? = nil) throws -> (Int32, String, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try ctxstoreBinary())
-        process.arguments = args
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        nonisolated(unsafe) var errData = Data()
-        let errDone = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            errDone.signal()
-        }
-        if let stdin { input.fileHandleForWriting.write(stdin) }
-        try? input.fileHandleForWriting.close()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        errDone.wait()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
-    }
-
     /// `<count>\t<file>` lines, parsed.
     static func parseLines(_ stdout: String) -> [(count: Int, file: String)] {
         stdout.split(separator: "\n", omittingEmptySubsequences: true).compactMap { line in
@@ -75,7 +50,7 @@ struct TokensCommandTests {
         let oracle = try TiktokenOracle()
         let expected = try texts.map { try oracle.tokens($0, encoding).count }
 
-        let (status, out, err) = try Self.run(["tokens", "--encoding", encoding.rawValue] + paths)
+        let (status, out, err) = try runCtxstore(["tokens", "--encoding", encoding.rawValue] + paths)
         #expect(status == 0, "stderr: \(err)")
         let lines = Self.parseLines(out)
         #expect(out.split(separator: "\n").count == paths.count, "one line per file: \(out)")
@@ -92,13 +67,13 @@ struct TokensCommandTests {
         let texts = ["", "hello world", TokenizerTestTexts.prose.joined(separator: "\n"),
                      TokenizerTestTexts.randomText(&rng), TokenizerTestTexts.randomText(&rng)]
         for text in texts {
-            let (status, out, err) = try Self.run(["tokens", "--encoding", encoding.rawValue], stdin: Data(text.utf8))
+            let (status, out, err) = try runCtxstore(["tokens", "--encoding", encoding.rawValue], stdin: Data(text.utf8))
             #expect(status == 0, "stderr: \(err)")
             #expect(out == "\(try oracle.tokens(text, encoding).count)\n", "text \(String(reflecting: text.prefix(80)))")
         }
         // The default encoding is cl100k_base.
         let text = TokenizerTestTexts.code.joined()
-        let (_, out, _) = try Self.run(["tokens"], stdin: Data(text.utf8))
+        let (_, out, _) = try runCtxstore(["tokens"], stdin: Data(text.utf8))
         #expect(out == "\(try oracle.tokens(text, .cl100kBase).count)\n")
     }
 
@@ -112,7 +87,7 @@ struct TokensCommandTests {
         try Data("x y".utf8).write(to: URL(fileURLWithPath: odd))
         let oracle = try TiktokenOracle()
 
-        let (status, out, err) = try Self.run(["tokens", "--json", "--encoding", "o200k_base"] + paths + [odd])
+        let (status, out, err) = try runCtxstore(["tokens", "--json", "--encoding", "o200k_base"] + paths + [odd])
         #expect(status == 0, "stderr: \(err)")
         #expect(out.hasSuffix("}\n") && out.split(separator: "\n").count == 1, "one JSON object on one line")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
@@ -133,7 +108,7 @@ struct TokensCommandTests {
         #expect(object["total"] as? Int == sum)
 
         let text = "stdin text, counted once"
-        let (status2, out2, err2) = try Self.run(["tokens", "--json"], stdin: Data(text.utf8))
+        let (status2, out2, err2) = try runCtxstore(["tokens", "--json"], stdin: Data(text.utf8))
         #expect(status2 == 0, "stderr: \(err2)")
         let stdinObject = try #require(try JSONSerialization.jsonObject(with: Data(out2.utf8)) as? [String: Any])
         #expect(Set(stdinObject.keys) == ["encoding", "tokens", "bytes"])
@@ -150,7 +125,7 @@ struct TokensCommandTests {
         bad.append(contentsOf: [0xE9, 0x20, 0x6F, 0x6B])  // Latin-1 "é ok"
         let paths = try Self.writeFiles([Data("good before".utf8), bad, Data("good after".utf8)], in: tmp)
 
-        let (status, out, err) = try Self.run(["tokens"] + paths)
+        let (status, out, err) = try runCtxstore(["tokens"] + paths)
         #expect(status == 1)
         #expect(err.contains(paths[1]) && err.contains("not valid UTF-8") && err.contains("byte offset \(offset) (line 2)"),
                 "stderr: \(err)")
@@ -160,7 +135,7 @@ struct TokensCommandTests {
         #expect(!out.contains("\u{FFFD}"))
 
         // --json lists the failure beside the counts and still exits 1.
-        let (jsonStatus, jsonOut, _) = try Self.run(["tokens", "--json"] + paths)
+        let (jsonStatus, jsonOut, _) = try runCtxstore(["tokens", "--json"] + paths)
         #expect(jsonStatus == 1)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(jsonOut.utf8)) as? [String: Any])
         #expect((object["files"] as? [[String: Any]])?.count == 2)
@@ -168,7 +143,7 @@ struct TokensCommandTests {
         #expect(errors.count == 1 && errors.first?["file"] as? String == paths[1])
 
         // The same on stdin.
-        let (stdinStatus, stdinOut, stdinErr) = try Self.run(["tokens"], stdin: bad)
+        let (stdinStatus, stdinOut, stdinErr) = try runCtxstore(["tokens"], stdin: bad)
         #expect(stdinStatus == 1)
         #expect(stdinOut.isEmpty)
         #expect(stdinErr.contains("stdin") && stdinErr.contains("byte offset \(offset)"), "stderr: \(stdinErr)")
@@ -227,7 +202,7 @@ struct TokensCommandTests {
         let expected = pythonOut.split(separator: "\n").map { Int($0)! }
         try #require(expected.count == paths.count)
 
-        let (status, out, err) = try Self.run(["tokens"] + paths)
+        let (status, out, err) = try runCtxstore(["tokens"] + paths)
         #expect(status == (expected.contains { $0 >= 0 } ? 1 : 0))
         let counted = Set(Self.parseLines(out).map(\.file))
         var reported: [String: Int] = [:]
@@ -251,14 +226,14 @@ struct TokensCommandTests {
     @Test("a missing or wrong vocabulary is the TokenizerError text and exit status 1")
     func vocabularyErrors() throws {
         let tmp = TempDir("tokens-vocab"); defer { tmp.cleanup() }
-        let (status, out, err) = try Self.run(["tokens", "--vocabulary", tmp.path], stdin: Data("x".utf8))
+        let (status, out, err) = try runCtxstore(["tokens", "--vocabulary", tmp.path], stdin: Data("x".utf8))
         #expect(status == 1)
         #expect(out.isEmpty)
         let missing = TokenizerError.vocabularyMissing(path: tmp.path + "/cl100k_base.tiktoken").description
         #expect(err.contains(missing), "stderr: \(err)")
 
         try Data("IQ== 0\n".utf8).write(to: URL(fileURLWithPath: tmp.sub("o200k_base.tiktoken")))
-        let (status2, _, err2) = try Self.run(["tokens", "--encoding", "o200k_base", "--vocabulary", tmp.path, "/dev/null"])
+        let (status2, _, err2) = try runCtxstore(["tokens", "--encoding", "o200k_base", "--vocabulary", tmp.path, "/dev/null"])
         #expect(status2 == 1)
         #expect(err2.contains("SHA-256") && err2.contains(tmp.sub("o200k_base.tiktoken")), "stderr: \(err2)")
     }
@@ -270,7 +245,7 @@ struct TokensCommandTests {
         #expect(FileManager.default.createFile(atPath: huge, contents: nil))
         #expect(truncate(huge, off_t(2 << 30) + 1) == 0)  // sparse: nothing is written
         let missing = tmp.sub("missing.txt")
-        let (status, out, err) = try Self.run(["tokens", huge, missing, tmp.path, "/dev/null"])
+        let (status, out, err) = try runCtxstore(["tokens", huge, missing, tmp.path, "/dev/null"])
         #expect(status == 1)
         #expect(err.contains(huge) && err.contains("too large"), "stderr: \(err)")
         #expect(err.contains(missing) && err.contains("No such file"), "stderr: \(err)")
@@ -280,10 +255,10 @@ struct TokensCommandTests {
 
     @Test("usage errors and --help")
     func usage() throws {
-        let (status, _, err) = try Self.run(["tokens", "--encoding", "p50k_base"], stdin: Data())
+        let (status, _, err) = try runCtxstore(["tokens", "--encoding", "p50k_base"], stdin: Data())
         #expect(status != 0 && status != 1)
         #expect(err.contains("cl100k_base") && err.contains("o200k_base"))
-        let (helpStatus, help, _) = try Self.run(["tokens", "--help"])
+        let (helpStatus, help, _) = try runCtxstore(["tokens", "--help"])
         #expect(helpStatus == 0)
         let words = help.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         for word in ["encode_ordinary", "--encoding", "--vocabulary", "--json", "UTF-8", "2 GiB"] {
