@@ -5,6 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash Tools/setup.sh --test
+# The concurrency test (readers, writers, compaction and export at once) under
+# ThreadSanitizer, in its own build directory; then the whole suite. `swift test` stays
+# last: CI reads its closing line.
+swift test --sanitize=thread --scratch-path .build-tsan --filter ConcurrencyTests
 # The crash tests run the ctxstore executable as a child process, so build it first.
 swift build
 swift test

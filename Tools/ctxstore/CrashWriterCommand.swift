@@ -21,12 +21,24 @@ struct CrashWriterCommand: AsyncParsableCommand {
     @Option(help: "Seed; ids are c<seed>-<writer>-<n>.") var seed: UInt64 = 1
     @Option(help: "Concurrent writers.") var writers = 4
     @Option(help: "Log file size in bytes (small values exercise rolls).") var logFileSize = 1 << 20
+    @Option(help: "Seal the memtable every N docs (small values make many index files, so background compaction runs).")
+    var sealDocs = 100_000
+    @Flag(help: "Also run full compactions back to back while writing.") var compact = false
 
     func run() async throws {
-        let store = try ContextStore.open(
-            directory: options.directory,
-            configuration: Configuration(durability: .syncEachBatch, logFileSize: logFileSize, batchTargetBytes: 8 << 10))
+        var configuration = Configuration(durability: .syncEachBatch, logFileSize: logFileSize, batchTargetBytes: 8 << 10,
+                                          indexSealDocs: sealDocs)
+        configuration.compactionMergeFactor = 3
+        let store = try ContextStore.open(directory: options.directory, configuration: configuration)
         try await withThrowingTaskGroup(of: Void.self) { group in
+            if compact {
+                group.addTask {
+                    while true {
+                        try await store.compact()
+                        try await Task.sleep(nanoseconds: 5_000_000)
+                    }
+                }
+            }
             for w in 0..<writers {
                 group.addTask {
                     var rng = SplitMix(seed: seed &* 1_000_003 &+ UInt64(w))

@@ -12,7 +12,7 @@ struct CtxStore: AsyncParsableCommand {
             else ~/.contextstore. Errors go to stderr with a non-zero exit status; --json \
             prints machine-readable output on stdout.
             """,
-        subcommands: [PutCommand.self, ExportCommand.self, GetCommand.self, SearchCommand.self, DeleteCommand.self, StatsCommand.self, VerifyCommand.self, TokensCommand.self, StressCommand.self, CrashWriterCommand.self]
+        subcommands: [PutCommand.self, ImportCommand.self, ExportCommand.self, GetCommand.self, SearchCommand.self, DeleteCommand.self, StashCommand.self, UnstashCommand.self, StatsCommand.self, VerifyCommand.self, TokensCommand.self, StressCommand.self, CrashWriterCommand.self]
     )
 }
 

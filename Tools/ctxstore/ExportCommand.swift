@@ -33,7 +33,7 @@ struct ExportCommand: AsyncParsableCommand {
         let total = projects.reduce(0) { $0 + (store.totals(project: $1)?.segments ?? 0) }
         let bar = ProgressBar("export", total: total)
         let t0 = Date()
-        let report = try store.export(to: out, format: f, projects: projects, progress: { bar.advance(by: $0) })
+        let report = try await store.export(to: out, format: f, projects: projects, progress: { bar.advance(by: $0) })
         bar.finish()
         let seconds = Date().timeIntervalSince(t0)
         if json {

@@ -50,10 +50,10 @@ struct SearchCommand: AsyncParsableCommand {
     func run() async throws {
         let store = try ContextStore.open(directory: options.directory)
         defer { store.close() }
-        if let batch { try runBatch(store, path: batch); return }
+        if let batch { try await runBatch(store, path: batch); return }
         guard let project else { throw ValidationError("--project is required") }
         guard let o = SearchOrder(rawValue: order) else { throw ValidationError("--order must be relevance or recent") }
-        let r = try store.search(SearchQuery(project: project, query: query, filters: try filter.filters(), limit: limit, order: o))
+        let r = try await store.search(SearchQuery(project: project, query: query, filters: try filter.filters(), limit: limit, order: o))
         if json {
             var out = Array("{\"total_matches\":\(r.totalMatches),\"segments\":[".utf8)
             for (i, s) in r.segments.enumerated() {
@@ -71,7 +71,7 @@ struct SearchCommand: AsyncParsableCommand {
         }
     }
 
-    private func runBatch(_ store: ContextStore, path: String) throws {
+    private func runBatch(_ store: ContextStore, path: String) async throws {
         guard let data = FileManager.default.contents(atPath: path) else { throw CommandFailure("cannot read \(path)") }
         var micros: [Double] = []
         var out = ""
@@ -91,7 +91,7 @@ struct SearchCommand: AsyncParsableCommand {
                                 limit: obj["limit"] as? Int ?? 10,
                                 order: SearchOrder(rawValue: obj["order"] as? String ?? "relevance") ?? .relevance)
             let t0 = DispatchTime.now().uptimeNanoseconds
-            let r = try store.search(q)
+            let r = try await store.search(q)
             let us = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1000
             micros.append(us)
             let ids = r.segments.map { String(decoding: JSONSegmentEncoder.encode($0.segmentID), as: UTF8.self) }
@@ -115,7 +115,7 @@ struct GetCommand: AsyncParsableCommand {
     func run() async throws {
         let store = try ContextStore.open(directory: options.directory)
         defer { store.close() }
-        let found = try store.get(project: project, ids: ids)
+        let found = try await store.get(project: project, ids: ids)
         var seen = Set<[UInt8]>()
         for s in found {
             seen.insert(Array(s.segmentID.utf8))

@@ -12,7 +12,34 @@ struct StressCommand: AsyncParsableCommand {
             range and tags; ids are derived from the path, so a re-run supersedes the same \
             segments. Ingest runs --writers concurrent writers putting --batch segments a call \
             (group commit shares writes and syncs between them). Then every project is read \
-            back: the store is reopened (open time, first query), then --queries keyword queries             made from the ingested words (one to three words, a quarter with a filter) are timed             one by one, each returning total_matches and its top --top segments. Prints a table             (or --json) with rates, sizes and latency percentiles.
+            back: the store is reopened (open time, first query), then --queries keyword queries \
+            made from the ingested words (one to three words, a quarter with a filter) are timed \
+            one by one, each returning total_matches and its top --top segments. Prints a table \
+            (or --json) with rates, sizes and latency percentiles.
+
+            Optional phases, in this order, after those figures are taken:
+
+            --churn FRACTION (auto compaction off throughout): compacts once for a clean \
+            baseline, updates FRACTION/2 and deletes FRACTION/2 of the live segments (seeded by \
+            --churn-seed), then times the searches quiet, idle (with a writer task putting 4 \
+            segments a call, --churn-writer-rate calls a second, into a project of its own) and \
+            while compact() runs in the background (with the same writer), and reports the \
+            sizes before churn, after churn and after compaction, the dead bytes and records \
+            reclaimed, the compaction's throughput and the writer's put rate idle vs. \
+            compacting (--json: "churn": {...}). \
+            Dead bytes = size after churn minus the size of a fresh store holding only the live \
+            segments (built under --scratch, then compacted); dead records = updated + \
+            2 x deleted, which the compaction must drop exactly.
+
+            --export-import: exports the store (sharded) into a new directory under --scratch \
+            (default: the store's parent), imports it into a fresh store there, reports MB/s \
+            and peak RSS each way and whether every project's totals survived the round trip \
+            (--json: "export_import": {...}); --round-trip-bytes also re-exports the imported \
+            store and compares the files byte for byte. The scratch directory is removed \
+            unless --keep.
+
+            A phase that fails is reported as {"error": "..."} in its place, after the other \
+            figures, and the command exits with status 1.
             """
     )
 
@@ -29,6 +56,25 @@ struct StressCommand: AsyncParsableCommand {
     @Option(help: "Search queries to time after ingest (made from the ingested words).") var queries = 1000
     @Option(help: "Segments returned per query (their records are fetched).") var top = 50
     @Flag(name: .long, help: "Print the results as one JSON object.") var json = false
+    @Option(help: ArgumentHelp("After the search phase: update FRACTION/2 and delete FRACTION/2 of the live segments, "
+        + "then measure compaction (reclaimed space, searches and a writer while it runs).", valueName: "FRACTION"))
+    var churn: Double?
+    @Option(help: "Seed of the churn's choice of segments.") var churnSeed: UInt64 = 1
+    @Option(help: ArgumentHelp("Put calls a second (4 segments each) of the churn phase's concurrent writer; 0: unpaced.",
+                               valueName: "N"))
+    var churnWriterRate = 100.0
+    @Option(help: ArgumentHelp("Throttle compaction in the churn phase to this many MB/s of input (0: unthrottled).",
+                               valueName: "MB_PER_S"))
+    var compactionMBPerS = 0.0
+    @Flag(name: .long, help: "Export the store (sharded) and import it into a fresh store: MB/s, peak RSS, round trip.")
+    var exportImport = false
+    @Option(help: ArgumentHelp("Where --churn and --export-import make their scratch directories (default: the store's parent).",
+                               valueName: "DIR"))
+    var scratch: String?
+    @Flag(name: .long, help: "Keep the scratch directories (the fresh store of --churn, the export and store of --export-import).")
+    var keep = false
+    @Flag(name: .long, help: "With --export-import: re-export the imported store and compare the files byte for byte.")
+    var roundTripBytes = false
 
     func run() async throws {
         let mode: Durability
@@ -39,6 +85,10 @@ struct StressCommand: AsyncParsableCommand {
         default: throw ValidationError("--durability must be sync, periodic or buffered")
         }
         guard writers >= 1, batch >= 1 else { throw ValidationError("--writers and --batch must be at least 1") }
+        if let churn, !(churn > 0 && churn <= 1) { throw ValidationError("--churn must be in (0, 1]") }
+        guard compactionMBPerS >= 0, churnWriterRate >= 0 else {
+            throw ValidationError("--compaction-mb-per-s and --churn-writer-rate must be 0 or more")
+        }
 
         let t0 = Date()
         let segments: [ContextSegment]
@@ -92,7 +142,7 @@ struct StressCommand: AsyncParsableCommand {
         let openSeconds = Date().timeIntervalSince(tOpen)
         let workload = SearchWorkload.make(from: segments, count: queries, limit: top)
         let tFirst = Date()
-        if let q = workload.first { _ = try reopened.search(q) }
+        if let q = workload.first { _ = try await reopened.search(q) }
         let firstQuerySeconds = Date().timeIntervalSince(tFirst)
 
         // Search: each query's total_matches plus its top records, timed one by one.
@@ -100,7 +150,7 @@ struct StressCommand: AsyncParsableCommand {
         var matched = 0
         for q in workload {
             let t = DispatchTime.now().uptimeNanoseconds
-            let r = try reopened.search(q)
+            let r = try await reopened.search(q)
             micros.append(Double(DispatchTime.now().uptimeNanoseconds - t) / 1000)
             matched += r.totalMatches
         }
@@ -135,32 +185,53 @@ struct StressCommand: AsyncParsableCommand {
             ("store MB", fmt(Double(storeBytes) / 1e6), Double(storeBytes) / 1e6),
             ("store / text", fmt(Double(storeBytes) / Double(textBytes), 3), Double(storeBytes) / Double(textBytes)),
         ]
+
+        // The optional phases; a failure is reported in the phase's place (the figures taken
+        // so far are still printed) and makes the exit status 1.
+        var sections: [StressSection] = []
+        var failed = false
+        func phase(_ key: String, _ title: String, _ body: () async throws -> StressSection) async {
+            do {
+                sections.append(try await body())
+            } catch {
+                failed = true
+                var s = StressSection(key: key, title: title + " FAILED")
+                s.add("error", "error", "\(error)")
+                sections.append(s)
+            }
+        }
+        if let churn {
+            let churnPhase = ChurnPhase(
+                directory: options.directory, durability: mode, fraction: churn, seed: churnSeed, writers: writers,
+                batch: batch, compactionBytesPerSecond: Int(compactionMBPerS * 1e6), writerRate: churnWriterRate,
+                workload: workload, writerSource: segments, scratchParent: scratch, keep: keep)
+            await phase("churn", "churn and compaction") { try await churnPhase.run() }
+        }
+        if exportImport {
+            let exportImportPhase = ExportImportPhase(directory: options.directory, durability: mode, scratchParent: scratch,
+                                                      keep: keep, compareBytes: roundTripBytes)
+            await phase("export_import", "export / import") { try await exportImportPhase.run() }
+        }
+
         if json {
             var obj: [String: Any] = ["durability": durability, "writers": writers, "batch": batch, "store": options.directory]
             for (k, _, v) in results { obj[k.replacingOccurrences(of: " ", with: "_").replacingOccurrences(of: "/", with: "_per_")] = v }
+            for section in sections { obj[section.key] = section.jsonObject }
             print(jsonString(obj))
         } else {
             print("ctxstore stress: store \(options.directory), durability \(durability), \(writers) writers x \(batch) segments a put")
             let width = results.map(\.0.count).max()!
             for (k, v, _) in results { print(k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + v) }
+            for section in sections { section.printText() }
         }
+        if failed { throw ExitCode(1) }
     }
 }
 
 func fmt(_ v: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", v) }
 
-func directorySize(_ path: String) -> Int64 {
-    var total: Int64 = 0
-    if let walker = FileManager.default.enumerator(atPath: path) {
-        for case let rel as String in walker {
-            if let attrs = try? FileManager.default.attributesOfItem(atPath: path + "/" + rel),
-               (attrs[.type] as? FileAttributeType) == .typeRegular {
-                total += (attrs[.size] as? Int64) ?? 0
-            }
-        }
-    }
-    return total
-}
+/// Bytes of the regular files under `path`.
+func directorySize(_ path: String) -> Int64 { storeSize(path) }
 
 /// Queries drawn from the ingested segments, the way ../shared/anchors/queries.py draws
 /// them: words of one source segment (so the AND is usually not empty), one to three of

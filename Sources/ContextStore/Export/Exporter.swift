@@ -21,9 +21,15 @@ extension ContextStore {
     /// Calls `body` with each live segment of `project` in the order of its latest write (the
     /// order the old layer kept). The set is the one live when the call starts. Records are
     /// read batch by batch, each batch decompressed once.
-    public func forEachLiveSegment(project: String, _ body: (ContextSegment) throws -> Void) throws {
-        guard let pi = writer.index(project: project) else { return }
-        let locations: [RecordLocation] = pi.lock.read {
+    public func forEachLiveSegment(project: String, _ body: (ContextSegment) throws -> Void) async throws {
+        try visitLiveSegments(project: project, body)
+    }
+
+    /// `forEachLiveSegment`, for callers already off the caller's task (export).
+    func visitLiveSegments(project: String, _ body: (ContextSegment) throws -> Void) throws {
+        guard let pair = writer.index(project: project) else { return }
+        // The files are pinned inside the read, before any compaction can retire them.
+        let (locations, pin): ([RecordLocation], FilePin) = pair.read { pi in
             var out: [RecordLocation] = []
             out.reserveCapacity(pi.totals.segments)
             for s in pi.segments {
@@ -31,18 +37,20 @@ extension ContextStore {
             }
             let m = pi.memtable
             for d in 0..<m.docCount where !m.isDead(d) { out.append(m.docs[d].location) }
-            return out
+            let files = Set(out.map(\.fileNumber)).map { FileLifetimes.Key(project: pi.number, file: $0) }
+            return (out, writer.lifetimes.pin(files))
         }
+        defer { pin.release() }
         var cachedKey: (UInt32, Int64)? = nil
         var cached: [SequencedRecord] = []
         for loc in locations {
             if cachedKey.map({ $0 != (loc.fileNumber, loc.batchOffset) }) ?? true {
-                cached = try logMaps.batch(project: pi.number, projectID: pi.projectID,
+                cached = try logMaps.batch(project: pair.number, projectID: pair.projectID,
                                            file: loc.fileNumber, offset: loc.batchOffset)
                 cachedKey = (loc.fileNumber, loc.batchOffset)
             }
             guard loc.index < cached.count, case let .put(s) = cached[loc.index].record else {
-                throw StoreError.corruption(file: layout.logFile(project: pi.number, file: loc.fileNumber),
+                throw StoreError.corruption(file: layout.logFile(project: pair.number, file: loc.fileNumber),
                                             offset: loc.batchOffset, reason: "the index points at no put record (\(loc))")
             }
             try body(s)
@@ -54,11 +62,11 @@ extension ContextStore {
     /// Files are written as `<name>.tmp`, synced, then renamed, so a file that exists is
     /// whole. Nothing is written outside `directory`; project ids are escaped (SPEC.md).
     public func export(to directory: String, format: ExportFormat, projects: [String]? = nil,
-                       progress: ((Int) -> Void)? = nil) throws -> ExportReport {
+                       progress: ((Int) -> Void)? = nil) async throws -> ExportReport {
         var report = ExportReport()
         /// Streams one project's live segments into `write`, counting them.
         func copy(_ p: String, _ write: (ContextSegment) throws -> Void) throws {
-            try forEachLiveSegment(project: p) { s in
+            try visitLiveSegments(project: p) { s in
                 try write(s)
                 report.segments += 1
                 progress?(1)

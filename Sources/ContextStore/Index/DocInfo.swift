@@ -49,6 +49,18 @@ struct Bitmap: Sendable, Equatable {
     }
 
     var setCount: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
+
+    /// Calls `body` with each set bit below `count`, in increasing order.
+    func forEachSet(_ body: (Int) -> Void) {
+        for (w, word) in words.enumerated() where word != 0 {
+            var bits = word
+            while bits != 0 {
+                let i = w * 64 + bits.trailingZeroBitCount
+                bits &= bits - 1
+                if i < count { body(i) }
+            }
+        }
+    }
 }
 
 /// The index fields of one segment, computed on the caller's thread (analysis is the

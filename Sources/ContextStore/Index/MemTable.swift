@@ -87,6 +87,11 @@ final class MemTable {
         kills.append((segment, doc))
     }
 
+    /// Points kills of docs that a compaction moved at their new index file and doc.
+    func remapKills(_ map: (UInt32, UInt32) -> (segment: UInt32, doc: UInt32)?) {
+        kills = kills.map { k in map(k.segment, k.doc) ?? k }
+    }
+
     func termID(_ term: UnsafeRawBufferPointer) -> Int? { terms.find(term) }
 
     func metaID(_ field: MetaField, _ value: UnsafeRawBufferPointer) -> Int? { meta[field.rawValue].find(value) }

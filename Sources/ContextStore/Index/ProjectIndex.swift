@@ -32,14 +32,13 @@ struct SealedSegment {
     var deadCount: Int
 }
 
-/// The index of one project: sealed index files (oldest first) and the memtable. The
-/// writer thread mutates it under the write lock (no I/O inside); searches and gets hold
-/// the read lock while they walk postings, and fetch records after releasing it.
+/// The index of one project: sealed index files (oldest first) and the memtable. It lives
+/// in an `IndexPair`: the writer thread changes a copy no reader is in (no I/O inside);
+/// searches and gets read the other copy without a lock.
 final class ProjectIndex: @unchecked Sendable {
-    // Sendable: every mutable field is guarded by `lock`.
+    // Sendable: `IndexPair` keeps readers and the writer on different copies.
     let number: UInt64
     let projectID: String
-    let lock = ReadWriteLock()
     private(set) var segments: [SealedSegment]
     private(set) var memtable: MemTable
     private(set) var totals: ProjectTotals
@@ -57,7 +56,7 @@ final class ProjectIndex: @unchecked Sendable {
         allWords = segments.reduce(0) { $0 + $1.segment.totalWords }
     }
 
-    // MARK: Writer side (call with the write lock held)
+    // MARK: Writer side (through `IndexPair.write`)
 
     /// Applies a put at `location`: the previous live version of the id dies.
     func applyPut(_ s: ContextSegment, analyzed: AnalyzedText, location: RecordLocation) {
@@ -103,7 +102,45 @@ final class ProjectIndex: @unchecked Sendable {
         memtable = MemTable(start: next)
     }
 
-    // MARK: Reader side (call with the read lock held)
+    /// Replaces the index files `range` (adjacent, oldest first) by the one a compaction
+    /// wrote from their live docs (nil if none survived); `remap` gives, per input file
+    /// number, each old doc's new doc (`UInt32.max`: not copied), to move pending kills.
+    func installCompaction(range: Range<Int>, replacement: SealedSegment?, remap: [UInt32: [UInt32]]) {
+        var next = Array(segments[..<range.lowerBound])
+        if let r = replacement { next.append(r) }
+        next += segments[range.upperBound...]
+        segments = next
+        if let r = replacement {
+            let number = r.segment.number
+            memtable.remapKills { seg, doc in
+                guard let m = remap[seg], Int(doc) < m.count, m[Int(doc)] != .max else { return nil }
+                return (number, m[Int(doc)])
+            }
+        }
+        allDocs = segments.reduce(0) { $0 + $1.segment.docCount } + memtable.docCount
+        allWords = segments.reduce(0) { $0 + $1.segment.totalWords } + memtable.totalWords
+    }
+
+    /// Installs a committed import: the older versions it supersedes die (persisted in
+    /// `updated`), its index files follow the existing ones.
+    func installImport(_ x: LogWriter.ImportInstall) {
+        for (src, d) in x.kills where !segments[src].dead[d] {
+            segments[src].dead.set(d)
+            segments[src].deadCount += 1
+        }
+        for i in segments.indices {
+            if let u = x.updated[segments[i].segment.number] {
+                segments[i].persisted = u.bitmap
+                segments[i].deleteGeneration = u.generation
+            }
+        }
+        segments += x.staged
+        totals = x.totals
+        allDocs = segments.reduce(0) { $0 + $1.segment.docCount } + memtable.docCount
+        allWords = segments.reduce(0) { $0 + $1.segment.totalWords } + memtable.totalWords
+    }
+
+    // MARK: Reader side (through `IndexPair.read`)
 
     /// The live doc of each id: (source, doc, location). Sources: segments by index, the
     /// memtable as `segments.count`.

@@ -16,7 +16,10 @@ struct Manifest: Sendable, Equatable {
         /// The user's project id, kept as given (compared by UTF-8 bytes).
         var projectID: String
         var nextFileNumber: UInt32
-        /// In file-number order; the last one is the active (unsealed) file.
+        /// In log order (the order of the sequence numbers they hold; compaction output
+        /// takes the place of its inputs, so numbers need not increase); the last one is the
+        /// active (unsealed) file. Every sealed file belongs to exactly one index entry, and
+        /// the entries' `logFiles`, concatenated, are the sealed files in this order.
         var files: [LogFileEntry]
         /// The index files cover the log up to here; open replays from here on.
         var indexedThrough: LogPosition = LogPosition(file: 1, offset: Int64(LogFormat.fileHeaderSize))
@@ -32,6 +35,9 @@ struct Manifest: Sendable, Equatable {
         var docCount: UInt32
         /// 0: no deletion file; else `index/<number>-<generation>.del` holds its dead docs.
         var deleteGeneration: UInt32
+        /// The log files whose records it indexes, in log order (a seal rolls the active
+        /// file, so an index file always covers whole log files).
+        var logFiles: [UInt32]
     }
 
     struct LogFileEntry: Sendable, Equatable {
@@ -47,5 +53,19 @@ struct Manifest: Sendable, Equatable {
 
     static func empty(storeUUID: [UInt8]) -> Manifest {
         Manifest(storeUUID: storeUUID, generation: 0, lastSequence: 0, nextProjectNumber: 1, projects: [])
+    }
+}
+
+extension Manifest.ProjectEntry {
+    /// The files from the one holding `position` to the active one, in log order.
+    func files(from position: LogPosition) -> ArraySlice<Manifest.LogFileEntry> {
+        let start = files.firstIndex { $0.number == position.file } ?? files.endIndex
+        return files[start...]
+    }
+
+    /// Sealed files that no index entry owns yet (rolled since the last seal), in log order.
+    var unownedSealedFiles: [UInt32] {
+        let owned = Set(indexes.flatMap(\.logFiles))
+        return files.filter { $0.sealed && !owned.contains($0.number) }.map(\.number)
     }
 }

@@ -3,7 +3,10 @@
 /// where the CRC covers every byte before it.
 enum ManifestCodec {
     static let magic: [UInt8] = Array("CTXSMANF".utf8)
-    static let version: UInt16 = 2
+    static let version: UInt16 = 3
+    /// Version 2 lacked `IndexEntry.logFiles`: read, its index entries are dropped (the
+    /// index is rebuilt from the log at open and the old index files removed as orphans).
+    static let oldestReadable: UInt16 = 2
     static let headerSize = 16
 
     static func encode(_ m: Manifest) -> [UInt8] {
@@ -34,6 +37,8 @@ enum ManifestCodec {
                 body.varint(UInt64(x.number))
                 body.varint(UInt64(x.docCount))
                 body.varint(UInt64(x.deleteGeneration))
+                body.varint(x.logFiles.count)
+                for f in x.logFiles { body.varint(UInt64(f)) }
             }
             for t in p.totals.byTier {  // zigzag: a miscount must never trap the encoder
                 body.zigzag(Int64(t.segments))
@@ -63,7 +68,7 @@ enum ManifestCodec {
         let version = UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt16.self))
         // The version is checked before the CRC, so that a newer format is reported as such
         // (and left untouched) rather than as damage.
-        guard version == Self.version else { throw .unsupportedVersion(version) }
+        guard version >= Self.oldestReadable && version <= Self.version else { throw .unsupportedVersion(version) }
         let bodyLength = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 12, as: UInt32.self)))
         guard bodyLength == bytes.count - headerSize - 4 else {
             throw .corrupt(offset: 12, reason: "body length \(bodyLength) does not match file size \(bytes.count)")
@@ -105,12 +110,22 @@ enum ManifestCodec {
                 entry.nextIndexNumber = UInt32(try r.count(limit: u32))
                 let indexCount = try r.count(limit: r.remaining)
                 for _ in 0..<indexCount {
-                    entry.indexes.append(Manifest.IndexEntry(
+                    var x = Manifest.IndexEntry(
                         number: UInt32(try r.count(limit: u32)), docCount: UInt32(try r.count(limit: u32)),
-                        deleteGeneration: UInt32(try r.count(limit: u32))))
+                        deleteGeneration: UInt32(try r.count(limit: u32)), logFiles: [])
+                    if version >= 3 {
+                        let n = try r.count(limit: r.remaining)
+                        for _ in 0..<n { x.logFiles.append(UInt32(try r.count(limit: u32))) }
+                    }
+                    entry.indexes.append(x)
                 }
                 for t in 0..<entry.totals.byTier.count {
                     entry.totals.byTier[t] = TierTotals(segments: Int(try r.zigzag()), tokens: Int(try r.zigzag()))
+                }
+                if version == 2 {
+                    entry.indexes = []
+                    entry.totals = ProjectTotals()
+                    entry.indexedThrough = LogPosition(file: files.first?.number ?? 1, offset: Int64(LogFormat.fileHeaderSize))
                 }
                 projects.append(entry)
             }

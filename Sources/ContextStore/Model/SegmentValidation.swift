@@ -37,6 +37,11 @@ public enum SegmentLimits {
     /// The largest encoded record (segment and metadata). A text of 100 MB is refused with
     /// `tooLarge`, before it reaches the log.
     public static let maxRecordBytes = 64 << 20
+    /// The longest `project_id`, in UTF-8 bytes. Any content is valid (an empty id, `../x`,
+    /// control characters: FORMAT.md section 2; ids are never paths), but every MANIFEST
+    /// publish rewrites every project id, so one id cannot be unbounded. A longer one is
+    /// refused with `tooLarge(field: "project_id")`.
+    public static let maxProjectIDBytes = 64 << 10
 }
 
 extension ContextSegment {
@@ -44,6 +49,9 @@ extension ContextSegment {
     /// counts, datetimes in range. Enum values and the pair shape are enforced by the types.
     public func validate() throws(SegmentValidationError) {
         if segmentID.utf8.isEmpty { throw .emptySegmentID }
+        if projectID.utf8.count > SegmentLimits.maxProjectIDBytes {
+            throw .tooLarge(field: "project_id", bytes: projectID.utf8.count, limit: SegmentLimits.maxProjectIDBytes)
+        }
         if gcSurvivalCount < 0 { throw .negative(field: "gc_survival_count", value: gcSurvivalCount) }
         if refcount < 0 { throw .negative(field: "refcount", value: refcount) }
         if let t = tokens, t < 0 { throw .negative(field: "tokens", value: t) }

@@ -72,29 +72,3 @@ func monotonicNanoseconds() -> UInt64 {
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
-
-/// A pthread reader-writer lock: many readers, or one writer. Held only around in-memory
-/// work, never across I/O.
-final class ReadWriteLock: @unchecked Sendable {
-    // Sendable: used only through pthread's own synchronizing calls.
-    private let rw = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
-
-    init() { pthread_rwlock_init(rw, nil) }
-
-    deinit {
-        pthread_rwlock_destroy(rw)
-        rw.deallocate()
-    }
-
-    func read<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_rwlock_rdlock(rw)
-        defer { pthread_rwlock_unlock(rw) }
-        return try body()
-    }
-
-    func write<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_rwlock_wrlock(rw)
-        defer { pthread_rwlock_unlock(rw) }
-        return try body()
-    }
-}

@@ -29,6 +29,22 @@ public struct Configuration: Sendable {
     /// environment variable `CONTEXTSTORE_VOCAB_DIR`, else `~/.cache/contextstore/vocab`).
     public var tokenEncoding: TokenEncoding = .cl100kBase
     public var vocabularyDirectory: String? = nil
+    /// Compaction in the background (`CompactionPolicy`): merges runs of at least
+    /// `compactionMergeFactor` adjacent index files (and their logs; at most
+    /// `compactionMaxInputs` at once) where no file holds half the run's bytes, and rewrites
+    /// a file alone once `compactionDeadRatio` of its docs are dead. Off: only `compact()`.
+    public var autoCompaction = true
+    public var compactionMergeFactor = 4
+    public var compactionMaxInputs = 10
+    public var compactionDeadRatio = 0.3
+    /// The active tier: working-tier segments kept in memory (LRU) as they are written, so
+    /// reads of them need no log read, up to this many segments and this many estimated
+    /// bytes (`ActiveTierCache.cost(of:)`); evicted segments are read back from the log.
+    public var activeTierMaxSegments = 10_000
+    public var activeTierMaxBytes = 64 << 20
+    /// Input bytes per second a compaction may read (0: unthrottled). Throttling trades
+    /// compaction time for search latency and write throughput on a busy machine.
+    public var compactionBytesPerSecond = 0
 
     public init() {}
 

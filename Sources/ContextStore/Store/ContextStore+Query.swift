@@ -6,35 +6,43 @@ extension ContextStore {
     /// Terms are ANDed, rarest first, skipping through postings blocks; filters intersect
     /// their metadata postings; nothing scans every document (an empty unfiltered query walks
     /// each index file's recency order and stops after `limit`).
-    public func search(_ q: SearchQuery) throws(StoreError) -> SearchResult {
-        guard let pi = writer.index(project: q.project) else { return SearchResult(totalMatches: 0, segments: []) }
+    public func search(_ q: SearchQuery) async throws(StoreError) -> SearchResult {
+        guard let pair = writer.index(project: q.project) else { return SearchResult(totalMatches: 0, segments: []) }
         var seen = Set<[UInt8]>()
         var terms: [[UInt8]] = []
         KeywordAnalyzer.forEachWord(in: q.query) { w in
             let t = Array(w)
             if seen.insert(t).inserted { terms.append(t) }
         }
-        let (total, locations) = pi.lock.read {
+        // Records are fetched inside the read, so the files they sit in outlive it even if
+        // a compaction replaces them meanwhile.
+        return try pair.read { pi throws(StoreError) in
             let r = pi.search(terms: terms, filters: q.filters, limit: max(0, q.limit), order: q.order)
-            return (r.total, r.hits.map { pi.docInfo(source: $0.source, doc: $0.doc).location })
+            var segments: [ContextSegment] = []
+            segments.reserveCapacity(r.hits.count)
+            for h in r.hits { segments.append(try fetch(pi, pi.docInfo(source: h.source, doc: h.doc).location)) }
+            return SearchResult(totalMatches: r.total, segments: segments)
         }
-        var segments: [ContextSegment] = []
-        segments.reserveCapacity(locations.count)
-        for loc in locations { segments.append(try fetch(pi, loc)) }
-        return SearchResult(totalMatches: total, segments: segments)
     }
 
     /// The live segments with these ids, in the order asked; unknown or deleted ids are
-    /// left out.
-    public func get(project: String, ids: [String]) throws(StoreError) -> [ContextSegment] {
-        guard let pi = writer.index(project: project) else { return [] }
-        let locations = pi.lock.read { ids.compactMap { pi.locate($0)?.location } }
-        var out: [ContextSegment] = []
-        for loc in locations { out.append(try fetch(pi, loc)) }
-        return out
+    /// left out. Working segments come from the active tier when it holds them.
+    public func get(project: String, ids: [String]) async throws(StoreError) -> [ContextSegment] {
+        guard let pair = writer.index(project: project) else { return [] }
+        return try pair.read { pi throws(StoreError) in
+            var out: [ContextSegment] = []
+            for id in ids {
+                if let s = writer.activeTier.get(project: project, id: id) {
+                    out.append(s)
+                } else if let loc = pi.locate(id)?.location {
+                    out.append(try fetch(pi, loc))
+                }
+            }
+            return out
+        }
     }
 
-    private func fetch(_ pi: ProjectIndex, _ loc: RecordLocation) throws(StoreError) -> ContextSegment {
+    func fetch(_ pi: ProjectIndex, _ loc: RecordLocation) throws(StoreError) -> ContextSegment {
         let r = try logMaps.record(project: pi.number, projectID: pi.projectID, at: loc)
         guard case let .put(s) = r else {
             throw .corruption(file: layout.logFile(project: pi.number, file: loc.fileNumber), offset: loc.batchOffset,
@@ -45,12 +53,11 @@ extension ContextStore {
 
     /// Live segments and tokens per tier of a project, in constant time.
     public func totals(project: String) -> ProjectTotals? {
-        guard let pi = writer.index(project: project) else { return nil }
-        return pi.lock.read { pi.totals }
+        writer.index(project: project)?.read { $0.totals }
     }
 
     /// Every project with its totals, in creation order.
     public func allTotals() -> [(project: String, totals: ProjectTotals)] {
-        writer.allIndexes().map { pi in (pi.projectID, pi.lock.read { pi.totals }) }
+        writer.allIndexes().map { pair in (pair.projectID, pair.read { $0.totals }) }
     }
 }

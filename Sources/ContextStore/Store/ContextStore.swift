@@ -18,19 +18,21 @@ public final class ContextStore: Sendable {
 
     let layout: StoreLayout
     let writer: LogWriter
+    let compactor: Compactor
     let logMaps: LogMapCache
     let tokens: TokenAccounting
     private let directoryLock: DirectoryLock
 
     private init(directory: String, configuration: Configuration, lock: DirectoryLock,
-                 writer: LogWriter, report: RecoveryReport) {
+                 writer: LogWriter, logMaps: LogMapCache, report: RecoveryReport) {
         self.directory = directory
         self.configuration = configuration
         self.layout = writer.layout
         self.directoryLock = lock
         self.writer = writer
         self.recoveryReport = report
-        self.logMaps = LogMapCache(layout: writer.layout, minimumLength: configuration.logFileSize)
+        self.logMaps = logMaps
+        self.compactor = Compactor(writer: writer, layout: writer.layout, configuration: configuration)
         self.tokens = TokenAccounting(encoding: configuration.tokenEncoding, vocabularyDirectory: configuration.vocabularyDirectory)
     }
 
@@ -54,9 +56,16 @@ public final class ContextStore: Sendable {
         var recovered = try Recovery.run(layout)
         let indexes = try IndexRecovery.load(layout, manifest: recovered.manifest, active: recovered.active,
                                              report: &recovered.report)
-        let writer = try LogWriter(layout: layout, configuration: configuration, recovered: recovered, indexes: indexes)
+        let logMaps = LogMapCache(layout: layout, minimumLength: configuration.logFileSize)
+        // Log files a compaction replaced go once no reader pins them.
+        let lifetimes = FileLifetimes { key in
+            logMaps.forget(project: key.project, file: key.file)
+            try? FileSystem.unlink(layout.logFile(project: key.project, file: key.file))
+        }
+        let writer = try LogWriter(layout: layout, configuration: configuration, recovered: recovered,
+                                   indexes: indexes, lifetimes: lifetimes)
         return ContextStore(directory: directory, configuration: configuration, lock: lock,
-                            writer: writer, report: recovered.report)
+                            writer: writer, logMaps: logMaps, report: recovered.report)
     }
 
     /// Writes new versions of segments (each supersedes any earlier one with the same
@@ -64,6 +73,12 @@ public final class ContextStore: Sendable {
     /// Token counts are filled in where the cached ones cannot be trusted (FORMAT.md section 1).
     @discardableResult
     public func put(_ segments: [ContextSegment]) async throws(StoreError) -> [RecordLocation] {
+        try await submit(try prepare(segments))
+    }
+
+    /// Everything a write does before the writer (on the caller's thread): validation,
+    /// token counts, record encoding, text analysis.
+    func prepare(_ segments: [ContextSegment]) throws(StoreError) -> [LogWriter.Operation] {
         for s in segments {
             do throws(SegmentValidationError) { try s.validate() } catch {
                 throw .invalidSegment(segmentID: s.segmentID, error)
@@ -81,7 +96,7 @@ public final class ContextStore: Sendable {
             }
             ops.append(.init(projectID: s.projectID, record: record, index: .put(s, AnalyzedText(s.text))))
         }
-        return try await submit(ops)
+        return ops
     }
 
     @discardableResult
@@ -114,11 +129,13 @@ public final class ContextStore: Sendable {
     /// The live segments of a project (newest version of each id, deletes applied), in the
     /// order of their latest write. Reads the project's log files; the index (which makes
     /// this unnecessary for search and get) comes with the index files.
-    public func scan(project: String) throws(StoreError) -> [ContextSegment] {
-        guard let snap = writer.snapshot(project: project) else { return [] }
+    public func scan(project: String) async throws(StoreError) -> [ContextSegment] {
+        guard let (snap, pin) = writer.pinnedSnapshot(project: project) else { return [] }
+        defer { pin.release() }
         var live: [ByteKey: (seq: UInt64, segment: ContextSegment)] = [:]
         try forEachRecord(snap) { record in
             let key = ByteKey(record.record.segmentID)
+            // Files are in log order, so records come in sequence order.
             switch record.record {
             case let .put(s): live[key] = (record.seq, s)
             case .delete: live[key] = nil
@@ -139,6 +156,18 @@ public final class ContextStore: Sendable {
         }
     }
 
+    /// Rewrites every project's index files and logs into one of each, dropping superseded
+    /// and deleted records (after sealing what is in memory). Readers and writers go on
+    /// meanwhile; `progress` gets (bytes done, bytes total) of the logs being read.
+    @discardableResult
+    public func compact(progress: (@Sendable (Int64, Int64) -> Void)? = nil) async throws(StoreError) -> CompactionReport {
+        try await writer.perform { w throws(StoreError) in try w.sealAll() }
+        return try await compactor.compactAll(progress: progress)
+    }
+
+    /// Compaction counters since open, and the last background job's failure if any.
+    public var compactionStatistics: (report: CompactionReport, lastError: StoreError?) { compactor.statistics }
+
     /// Project ids with at least one record, in creation order.
     public func projectIDs() -> [String] {
         writer.allProjects().map(\.projectID)
@@ -147,6 +176,7 @@ public final class ContextStore: Sendable {
     /// Stops the writer after everything queued is written and synced, and releases the lock.
     /// Later calls fail with `.closed`.
     public func close() {
+        compactor.stop()
         writer.close()
         directoryLock.release()
     }

@@ -7,28 +7,30 @@
 /// from its whole log (reported in `RecoveryReport.rebuiltIndexes`).
 enum IndexRecovery {
     static func load(_ layout: StoreLayout, manifest: Manifest, active: [UInt64: ActiveFileState],
-                     report: inout RecoveryReport) throws(StoreError) -> [ByteKey: ProjectIndex] {
-        var out: [ByteKey: ProjectIndex] = [:]
+                     report: inout RecoveryReport) throws(StoreError) -> [ByteKey: IndexPair] {
+        var out: [ByteKey: IndexPair] = [:]
         for project in manifest.projects {
-            var pi: ProjectIndex
+            var pair: IndexPair
             do throws(StoreError) {
-                pi = try open(layout, project)
-                try replay(layout, project, active: active, into: pi, from: project.indexedThrough)
+                pair = try open(layout, project)
+                try replay(layout, project, active: active, into: pair, from: project.indexedThrough)
             } catch {
                 if case .io = error { throw error }
                 report.rebuiltIndexes.append("\(project.number): \(error)")
-                pi = ProjectIndex(number: project.number, projectID: project.projectID, segments: [],
-                                  memtableStart: LogPosition(file: project.files.first?.number ?? 1, offset: Int64(LogFormat.fileHeaderSize)),
-                                  totals: ProjectTotals())
-                try replay(layout, project, active: active, into: pi, from: pi.memtable.start)
+                let start = LogPosition(file: project.files.first?.number ?? 1, offset: Int64(LogFormat.fileHeaderSize))
+                pair = IndexPair {
+                    ProjectIndex(number: project.number, projectID: project.projectID, segments: [],
+                                 memtableStart: start, totals: ProjectTotals())
+                }
+                try replay(layout, project, active: active, into: pair, from: start)
             }
-            out[ByteKey(project.projectID)] = pi
+            out[ByteKey(project.projectID)] = pair
             removeOrphans(layout, project, report: &report)
         }
         return out
     }
 
-    private static func open(_ layout: StoreLayout, _ project: Manifest.ProjectEntry) throws(StoreError) -> ProjectIndex {
+    private static func open(_ layout: StoreLayout, _ project: Manifest.ProjectEntry) throws(StoreError) -> IndexPair {
         var segments: [SealedSegment] = []
         for x in project.indexes {
             let seg = try IndexSegment(path: layout.indexFile(project: project.number, index: x.number),
@@ -45,25 +47,31 @@ enum IndexRecovery {
             segments.append(SealedSegment(segment: seg, dead: dead, persisted: dead,
                                           deleteGeneration: x.deleteGeneration, deadCount: dead.setCount))
         }
-        return ProjectIndex(number: project.number, projectID: project.projectID, segments: segments,
-                            memtableStart: project.indexedThrough, totals: project.totals)
+        return IndexPair {
+            ProjectIndex(number: project.number, projectID: project.projectID, segments: segments,
+                         memtableStart: project.indexedThrough, totals: project.totals)
+        }
     }
 
     /// Applies every record from `start` to the end of the project's log.
     static func replay(_ layout: StoreLayout, _ project: Manifest.ProjectEntry, active: [UInt64: ActiveFileState],
-                       into pi: ProjectIndex, from start: LogPosition) throws(StoreError) {
-        for f in project.files where f.number >= start.file {
+                       into pair: IndexPair, from start: LogPosition) throws(StoreError) {
+        for f in project.files(from: start) {
             let size = f.sealed ? f.size : (active[project.number]?.size ?? Int64(LogFormat.fileHeaderSize))
             let path = layout.logFile(project: project.number, file: f.number)
             let reader: LogFileReader
             do throws(IOError) { reader = try LogFileReader(path: path, size: size) } catch { throw StoreError(error) }
             let from = f.number == start.file ? Int(start.offset) : LogFormat.fileHeaderSize
             try reader.forEachBatch(from: from, projectID: project.projectID) { o, records in
-                pi.lock.write {
+                // Analyzed once, applied to both copies.
+                let analyzed = records.map { r -> AnalyzedText? in
+                    if case let .put(s) = r.record { return AnalyzedText(s.text) } else { return nil }
+                }
+                pair.write { pi in
                     for (i, r) in records.enumerated() {
                         switch r.record {
                         case let .put(s):
-                            pi.applyPut(s, analyzed: AnalyzedText(s.text),
+                            pi.applyPut(s, analyzed: analyzed[i]!,
                                         location: RecordLocation(fileNumber: f.number, batchOffset: Int64(o), index: i))
                         case let .delete(id):
                             pi.applyDelete(id)

@@ -40,6 +40,11 @@ final class LogMapCache: Sendable {
         return m
     }
 
+    /// Drops the map of a file that is being deleted (readers holding it keep it alive).
+    func forget(project: UInt64, file: UInt32) {
+        _ = maps.withLock { $0.removeValue(forKey: Key(project: project, file: file)) }
+    }
+
     /// Decodes the record at `location` of a project's log.
     func record(project: UInt64, projectID: String, at location: RecordLocation) throws(StoreError) -> LogRecord {
         let offset = Int(location.batchOffset)

@@ -24,6 +24,10 @@ final class LogWriter: @unchecked Sendable {
     enum Request {
         case append([Operation], Completion)
         case sync(Completion)
+        /// Runs on the writer thread, in queue order with the appends (writer-state work:
+        /// planning and installing compactions, sealing, imports). Completes itself.
+        /// `importID` names the import transaction it belongs to, if any.
+        case control(importID: UInt64?, @Sendable (LogWriter) -> Void)
     }
 
     /// What readers see of a project: its files and how many bytes of each hold whole,
@@ -42,10 +46,14 @@ final class LogWriter: @unchecked Sendable {
         var records = 0
         var manifestPublishes = 0
         var seals = 0
+        var compactions = 0
     }
 
     let layout: StoreLayout
     let configuration: Configuration
+    let lifetimes: FileLifetimes
+    /// Working-tier segments, updated here in log order (so it never holds a stale version).
+    let activeTier: ActiveTierCache
 
     private let lock = ConditionLock()
     private var queue: [Request] = []
@@ -53,26 +61,37 @@ final class LogWriter: @unchecked Sendable {
     private var stopped = false
     private var failure: String? = nil
     private var published: [ByteKey: ProjectSnapshot] = [:]
-    private var publishedIndexes: [ByteKey: ProjectIndex] = [:]
-    private var stats = Statistics()
+    /// A copy of `stats` for other threads, refreshed after each group or control request.
+    private var publishedStats = Statistics()
+    private var publishedIndexes: [ByteKey: IndexPair] = [:]
+    var stats = Statistics()
 
-    /// Writer-thread state.
-    private struct ActiveFile {
+    // Writer-thread state: touched only on the writer thread (by `write` and by `.control`
+    // requests, which the extensions in LogWriter+*.swift implement).
+    struct ActiveFile {
         var handle: FileHandle
         var state: ActiveFileState
         var dirty = false
     }
-    private var manifest: Manifest
-    private var projectIndex: [ByteKey: Int] = [:]
-    private var active: [Int: ActiveFile] = [:]
-    private var indexes: [Int: ProjectIndex] = [:]
-    private var nextSeq: UInt64
+    var manifest: Manifest
+    var projectIndex: [ByteKey: Int] = [:]
+    var active: [Int: ActiveFile] = [:]
+    var indexes: [Int: IndexPair] = [:]
+    var nextSeq: UInt64
+    /// The open import transaction, if any: while it is open, requests that are not its
+    /// own wait in `deferred`, and run, in order, once it commits or rolls back.
+    var importStaging: ImportStaging? = nil
+    private var deferred: [Request] = []
+    private var nextImportID: UInt64 = 1
     private var lastSyncNanos = monotonicNanoseconds()
 
     init(layout: StoreLayout, configuration: Configuration, recovered: Recovery.Result,
-         indexes loaded: [ByteKey: ProjectIndex]) throws(StoreError) {
+         indexes loaded: [ByteKey: IndexPair], lifetimes: FileLifetimes) throws(StoreError) {
         self.layout = layout
         self.configuration = configuration
+        self.lifetimes = lifetimes
+        self.activeTier = ActiveTierCache(maxSegments: configuration.activeTierMaxSegments,
+                                          maxBytes: configuration.activeTierMaxBytes)
         self.manifest = recovered.manifest
         self.nextSeq = recovered.maxSequence + 1
         for (i, p) in manifest.projects.enumerated() {
@@ -108,11 +127,94 @@ final class LogWriter: @unchecked Sendable {
         lock.withLock { published[ByteKey(project)] }
     }
 
-    func index(project: String) -> ProjectIndex? {
+    /// A project's files with a pin that keeps them on disk until released (taken under
+    /// the lock that publishes snapshots, so a compaction cannot retire them in between).
+    func pinnedSnapshot(project: String) -> (ProjectSnapshot, FilePin)? {
+        lock.withLock {
+            guard let s = published[ByteKey(project)] else { return nil }
+            return (s, lifetimes.pin(s.files.map { FileLifetimes.Key(project: s.number, file: $0.number) }))
+        }
+    }
+
+    /// Replaces a project's published snapshot (writer thread).
+    func republish(_ p: Int) {
+        let s = snapshot(of: p)
+        lock.withLock { published[ByteKey(s.projectID)] = s }
+    }
+
+    /// Publishes a project's index pair for readers (writer thread).
+    func publishIndex(_ p: Int) {
+        let pair = indexes[p]!
+        lock.withLock { publishedIndexes[ByteKey(pair.projectID)] = pair }
+    }
+
+    /// Runs `body` on the writer thread and returns its result (`importID`: as part of
+    /// that import transaction; other requests wait while an import is open).
+    func perform<T: Sendable>(importID: UInt64? = nil,
+                              _ body: @escaping @Sendable (LogWriter) throws(StoreError) -> T) async throws(StoreError) -> T {
+        let result = await withCheckedContinuation { (c: CheckedContinuation<Result<T, StoreError>, Never>) in
+            submitControl(importID: importID, body) { c.resume(returning: $0) }
+        }
+        return try result.get()
+    }
+
+    /// Opens an import transaction (writer thread); returns its id.
+    func importBegin() -> UInt64 {
+        let id = nextImportID
+        nextImportID += 1
+        importStaging = ImportStaging(id: id, nextProjectNumber: manifest.nextProjectNumber)
+        return id
+    }
+
+    /// `perform` for threads that are not in a task (the compactor): blocks until done.
+    func performBlocking<T: Sendable>(_ body: @escaping @Sendable (LogWriter) throws(StoreError) -> T) throws(StoreError) -> T {
+        let done = ConditionLock()
+        nonisolated(unsafe) var result: Result<T, StoreError>? = nil
+        submitControl(importID: nil, body) { r in done.withLock { result = r; done.broadcast() } }
+        let r = done.withLock { () -> Result<T, StoreError> in
+            while result == nil { done.wait() }
+            return result!
+        }
+        return try r.get()
+    }
+
+    private func submitControl<T: Sendable>(importID: UInt64? = nil, _ body: @escaping @Sendable (LogWriter) throws(StoreError) -> T,
+                                            _ completion: @escaping @Sendable (Result<T, StoreError>) -> Void) {
+        let rejected: StoreError? = lock.withLock {
+            if closing { return .closed }
+            if let f = failure { return .readOnlyAfterFailure(cause: f) }
+            queue.append(.control(importID: importID) { w in
+                if let f = w.lock.withLock({ w.failure }) { return completion(.failure(.readOnlyAfterFailure(cause: f))) }
+                do throws(StoreError) { completion(.success(try body(w))) } catch {
+                    if case .io = error { w.fail(error) }
+                    completion(.failure(error))
+                }
+            })
+            lock.broadcast()
+            return nil
+        }
+        if let e = rejected { completion(.failure(e)) }
+    }
+
+    /// Makes the store read-only after a write path failed half-way (writer thread).
+    func fail(_ error: StoreError) {
+        let cause = error.description
+        lock.withLock { if failure == nil { failure = cause } }
+        if importStaging != nil {
+            // The import can no longer commit: discard it, and let the requests it held
+            // back run (they fail the same way).
+            importRollback()
+            let waiting = deferred
+            deferred = []
+            lock.withLock { queue.insert(contentsOf: waiting, at: 0) }
+        }
+    }
+
+    func index(project: String) -> IndexPair? {
         lock.withLock { publishedIndexes[ByteKey(project)] }
     }
 
-    func allIndexes() -> [ProjectIndex] {
+    func allIndexes() -> [IndexPair] {
         lock.withLock { Array(publishedIndexes.values) }.sorted { $0.number < $1.number }
     }
 
@@ -120,7 +222,7 @@ final class LogWriter: @unchecked Sendable {
         lock.withLock { Array(published.values) }.sorted { $0.number < $1.number }
     }
 
-    var statistics: Statistics { lock.withLock { stats } }
+    var statistics: Statistics { lock.withLock { publishedStats } }
 
     /// Stops the thread after everything queued is written and synced.
     func close() {
@@ -152,8 +254,15 @@ final class LogWriter: @unchecked Sendable {
                 shouldStop = closing && group.isEmpty
             }
             if shouldStop {
+                if importStaging != nil {  // an import left open at close never happened
+                    importRollback()
+                    let waiting = deferred
+                    deferred = []
+                    process(waiting)
+                }
                 syncForClose()
-                lock.withLock { stopped = true; lock.broadcast() }
+                let s = stats
+                lock.withLock { publishedStats = s; stopped = true; lock.broadcast() }
                 return
             }
             if group.isEmpty {
@@ -164,7 +273,35 @@ final class LogWriter: @unchecked Sendable {
         }
     }
 
+    /// Runs a group in order: runs of appends and syncs are written together (group
+    /// commit); control requests run between them.
     private func process(_ group: [Request]) {
+        var run: [Request] = []
+        var pending = group[...]
+        while let r = pending.popFirst() {
+            if let staging = importStaging {
+                // Only the open import's own requests run; the rest wait their turn.
+                guard case let .control(id, body) = r, id == staging.id else { deferred.append(r); continue }
+                body(self)
+                if importStaging == nil {  // committed or rolled back: the waiting go first
+                    pending = deferred[...] + pending
+                    deferred = []
+                }
+                continue
+            }
+            if case let .control(_, body) = r {
+                if !run.isEmpty { processAppends(run); run = [] }
+                body(self)
+            } else {
+                run.append(r)
+            }
+        }
+        if !run.isEmpty { processAppends(run) }
+        let s = stats
+        lock.withLock { publishedStats = s }
+    }
+
+    private func processAppends(_ group: [Request]) {
         if let f = lock.withLock({ failure }) {
             for r in group { r.completion(.failure(.readOnlyAfterFailure(cause: f))) }
             return
@@ -208,7 +345,7 @@ final class LogWriter: @unchecked Sendable {
 
         for request in group {
             switch request {
-            case .sync:
+            case .sync, .control:  // `process` keeps control requests out of append runs
                 wantsSync = true
                 refs.append([])
             case let .append(ops, _):
@@ -289,14 +426,14 @@ final class LogWriter: @unchecked Sendable {
             for (k, s) in snapshots { published[k] = s }
             for (k, x) in newIndexes { publishedIndexes[k] = x }
         }
-        for p in touched where needsSeal(indexes[p]!.memtable) { try seal(p) }
+        for p in touched where needsSeal(indexes[p]!.writerView.memtable) { try seal(p) }
         return zip(group, locations).map { request, locs in
             if case .sync = request { return .success([]) }
             return .success(locs)
         }
     }
 
-    /// Applies a written group to the projects' memtables, one write lock per project.
+    /// Applies a written group to the projects' memtables (both copies of each pair).
     private func applyToIndexes(_ group: [Request], refs: [[(project: Int, frame: Int, index: Int)]],
                                 locations: [[RecordLocation]]) {
         var byProject: [Int: [(IndexOperation, RecordLocation)]] = [:]
@@ -310,30 +447,43 @@ final class LogWriter: @unchecked Sendable {
             }
         }
         for p in order {
-            let pi = indexes[p]!
-            pi.lock.write {
-                for (op, loc) in byProject[p]! {
+            let ops = byProject[p]!
+            indexes[p]!.write { pi in
+                for (op, loc) in ops {
                     switch op {
                     case let .put(s, analyzed): pi.applyPut(s, analyzed: analyzed, location: loc)
                     case let .delete(id): pi.applyDelete(id)
                     }
                 }
             }
+            let projectID = manifest.projects[p].projectID
+            for (op, _) in ops {
+                switch op {
+                case let .put(s, _) where s.tier == .working: activeTier.put(s)
+                case let .put(s, _): activeTier.remove(project: projectID, id: s.segmentID)
+                case let .delete(id): activeTier.remove(project: projectID, id: id)
+                }
+            }
         }
     }
 
-    private func needsSeal(_ m: MemTable) -> Bool {
+    func needsSeal(_ m: MemTable) -> Bool {
         m.textBytes >= configuration.indexSealBytes || m.docCount >= configuration.indexSealDocs
     }
 
-    /// Seals project slot `p`'s memtable: writes it as an index file (and deletion files for
-    /// the older index files its records killed), syncs them, publishes the MANIFEST that
-    /// names them with the new `indexedThrough`, then swaps them in.
-    private func seal(_ p: Int) throws(StoreError) {
-        let pi = indexes[p]!
+    /// Seals project slot `p`'s memtable: rolls the active log file (so that an index file
+    /// always covers whole log files, which compaction rewrites together), writes the
+    /// memtable as an index file owning those files (and deletion files for the older index
+    /// files its records killed), syncs them, publishes the MANIFEST that names them with
+    /// the new `indexedThrough`, then swaps them in. A memtable holding only kills still
+    /// gets an (empty) index file, to own its log files.
+    func seal(_ p: Int) throws(StoreError) {
+        let pi = indexes[p]!.writerView
         let m = pi.memtable
         let project = manifest.projects[p].number
-        let end = LogPosition(file: active[p]!.state.number, offset: active[p]!.state.size)
+        if active[p]!.state.size > Int64(LogFormat.fileHeaderSize) { try roll(p) }
+        let end = LogPosition(file: active[p]!.state.number, offset: Int64(LogFormat.fileHeaderSize))
+        let owned = manifest.projects[p].unownedSealedFiles
         let dir = layout.indexDirectory(project)
         var newSealed: SealedSegment? = nil
         var entries = manifest.projects[p].indexes
@@ -341,7 +491,7 @@ final class LogWriter: @unchecked Sendable {
         var updated: [UInt32: (bitmap: Bitmap, generation: UInt32)] = [:]
         do throws(IOError) {
             try FileSystem.makeDirectory(dir)
-            if m.docCount > 0 {
+            if m.docCount > 0 || !owned.isEmpty {
                 let number = manifest.projects[p].nextIndexNumber
                 manifest.projects[p].nextIndexNumber += 1
                 let path = layout.indexFile(project: project, index: number)
@@ -356,7 +506,8 @@ final class LogWriter: @unchecked Sendable {
                 let seg = try openSegment(path: path, number: number, project: project)
                 newSealed = SealedSegment(segment: seg, dead: m.dead, persisted: m.dead,
                                           deleteGeneration: generation, deadCount: m.deadCount)
-                entries.append(Manifest.IndexEntry(number: number, docCount: UInt32(m.docCount), deleteGeneration: generation))
+                entries.append(Manifest.IndexEntry(number: number, docCount: UInt32(m.docCount),
+                                                   deleteGeneration: generation, logFiles: owned))
             }
             var kills: [UInt32: [UInt32]] = [:]
             for k in m.kills { kills[k.segment, default: []].append(k.doc) }
@@ -378,12 +529,12 @@ final class LogWriter: @unchecked Sendable {
         manifest.projects[p].indexedThrough = end
         manifest.projects[p].totals = pi.totals
         try publishManifest()
-        pi.lock.write { pi.installSeal(newSegment: newSealed, updated: updated, next: end) }
+        indexes[p]!.write { $0.installSeal(newSegment: newSealed, updated: updated, next: end) }
         for f in oldDeletionFiles { try? FileSystem.unlink(f) }
         stats.seals += 1
     }
 
-    private func writeDeletions(_ bitmap: Bitmap, docCount: Int, project: UInt64, index: UInt32, generation: UInt32) throws(IOError) {
+    func writeDeletions(_ bitmap: Bitmap, docCount: Int, project: UInt64, index: UInt32, generation: UInt32) throws(IOError) {
         let h = try FileHandle.createTruncating(layout.deletionFile(project: project, index: index, generation: generation))
         try h.write(IndexFileWriter.encodeDeletions(bitmap, docCount: docCount), at: 0)
         try h.sync()
@@ -412,15 +563,17 @@ final class LogWriter: @unchecked Sendable {
         manifest.projects.append(Manifest.ProjectEntry(number: number, projectID: projectID, nextFileNumber: 1, files: []))
         projectIndex[key] = i
         try startNewFile(i)
-        indexes[i] = ProjectIndex(number: number, projectID: projectID, segments: [],
-                                  memtableStart: LogPosition(file: 1, offset: Int64(LogFormat.fileHeaderSize)),
-                                  totals: ProjectTotals())
+        indexes[i] = IndexPair {
+            ProjectIndex(number: number, projectID: projectID, segments: [],
+                         memtableStart: LogPosition(file: 1, offset: Int64(LogFormat.fileHeaderSize)),
+                         totals: ProjectTotals())
+        }
         manifestDirty = true
         return i
     }
 
     /// Seals the active file of project slot `p` and starts the next one.
-    private func roll(_ p: Int) throws(StoreError) {
+    func roll(_ p: Int) throws(StoreError) {
         var current = active[p]!
         do throws(IOError) { try current.handle.sync() } catch { throw StoreError(error) }
         stats.syncs += 1
@@ -437,7 +590,7 @@ final class LogWriter: @unchecked Sendable {
 
     /// Creates the next log file of slot `p`: header written and synced, directory synced,
     /// before any manifest names it.
-    private func startNewFile(_ p: Int) throws(StoreError) {
+    func startNewFile(_ p: Int) throws(StoreError) {
         let project = manifest.projects[p]
         let number = project.nextFileNumber
         let path = layout.logFile(project: project.number, file: number)
@@ -457,7 +610,7 @@ final class LogWriter: @unchecked Sendable {
             number: number, size: Int64(LogFormat.fileHeaderSize), recordCount: 0, firstSeq: 0, lastSeq: 0))
     }
 
-    private func publishManifest() throws(StoreError) {
+    func publishManifest() throws(StoreError) {
         manifest.generation += 1
         do throws(IOError) {
             try FileSystem.publishAtomically(ManifestCodec.encode(manifest), to: layout.manifest)
@@ -486,10 +639,7 @@ final class LogWriter: @unchecked Sendable {
         if lock.withLock({ failure }) == nil {
             periodicSync()
             do throws(StoreError) {
-                for (p, pi) in indexes.sorted(by: { $0.key < $1.key })
-                    where pi.memtable.docCount > 0 || !pi.memtable.kills.isEmpty {
-                    try seal(p)
-                }
+                try sealAll()
                 // Record how far each active file is verified, so the next open scans only
                 // what was appended after this clean close.
                 var changed = false
@@ -512,7 +662,7 @@ final class LogWriter: @unchecked Sendable {
         active.removeAll()
     }
 
-    private func snapshot(of p: Int) -> ProjectSnapshot {
+    func snapshot(of p: Int) -> ProjectSnapshot {
         let entry = manifest.projects[p]
         var files: [(UInt32, Int64)] = entry.files.filter(\.sealed).map { ($0.number, $0.size) }
         if let a = active[p] { files.append((a.state.number, a.state.size)) }
@@ -521,9 +671,11 @@ final class LogWriter: @unchecked Sendable {
 }
 
 extension LogWriter.Request {
+    /// The completion of an append or sync (a control request completes itself).
     var completion: LogWriter.Completion {
         switch self {
         case let .append(_, c), let .sync(c): c
+        case .control: { _ in }
         }
     }
 }

@@ -24,6 +24,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Token counting needs the vocabulary, which could not be loaded (the text says why
     /// and how to get it).
     case tokenizerUnavailable(String)
+    /// An import transaction was used after its commit or rollback.
+    case transactionFinished
 
     public var description: String {
         switch self {
@@ -38,6 +40,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .readOnlyAfterFailure(c): "store is read-only after a failed write: \(c); reopen it"
         case .closed: "store is closed"
         case let .tokenizerUnavailable(why): "token counting is unavailable: \(why)"
+        case .transactionFinished: "the import transaction was already committed or rolled back"
         }
     }
 

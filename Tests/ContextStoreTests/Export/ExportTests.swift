@@ -29,7 +29,7 @@ import Testing
         }
         for format in ExportFormat.allCases {
             let out = tmp.sub("out-\(format.rawValue)")
-            let report = try store.export(to: out, format: format)
+            let report = try await store.export(to: out, format: format)
             #expect(report.segments == order.values.reduce(0) { $0 + $1.count })
             // Nothing outside --out, no temporary file left.
             for rel in try FileManager.default.subpathsOfDirectory(atPath: out) {
@@ -51,7 +51,7 @@ import Testing
                     #expect(Set(seen[key]?.map(\.segmentID) ?? []) == Set(ids))
                 } else {
                     #expect(seen[key]?.map(\.segmentID) == ids, "\(format) \(debugQuote(p))")
-                    #expect(seen[key] == (try store.get(project: p, ids: ids)))
+                    #expect(seen[key] == (try await store.get(project: p, ids: ids)))
                 }
             }
         }

@@ -64,11 +64,11 @@ import Testing
                            limit: [0, 1, 5, 1000][Int(rng.next() % 4)], order: rng.next() % 2 == 0 ? .relevance : .recent)
     }
 
-    func check(_ store: ContextStore, _ model: Model, _ rng: inout TestRNG, phase: Int) throws {
+    func check(_ store: ContextStore, _ model: Model, _ rng: inout TestRNG, phase: Int) async throws {
         for _ in 0..<150 {
             let q = randomQuery(&rng)
             let expected = model.matches(q)
-            let r = try store.search(q)
+            let r = try await store.search(q)
             #expect(r.totalMatches == expected.count, "phase \(phase): \(q)")
             #expect(r.segments.count == min(q.limit, expected.count), "phase \(phase): \(q)")
             let expectedIDs = Set(expected.map { ByteKey($0.segmentID) })
@@ -88,7 +88,7 @@ import Testing
         }
         for p in Self.projects {
             let ids = (0..<40).map { "s\($0)" }
-            let got = try store.get(project: p, ids: ids)
+            let got = try await store.get(project: p, ids: ids)
             let want = ids.compactMap { model.live[p]?[ByteKey($0)] }
             #expect(got.map(\.withoutTokenCache) == want.map(\.withoutTokenCache), "phase \(phase): get in \(p)")
             let totals = store.totals(project: p)
@@ -105,6 +105,7 @@ import Testing
         var rng = TestRNG(seed: testSeed)
         var model = Model()
         var store = try ContextStore.open(directory: tmp.path, configuration: config)
+        var compactions = 0
         for phase in 0..<6 {
             for _ in 0..<500 {
                 let p = Self.projects[Int(rng.next() % 3)]
@@ -118,18 +119,28 @@ import Testing
                     model.live[p, default: [:]][ByteKey(id)] = s
                 }
             }
-            try check(store, model, &rng, phase: phase)
+            try await check(store, model, &rng, phase: phase)
             if phase % 2 == 1 {
+                compactions += store.compactionStatistics.report.jobs
                 store.close()
                 store = try ContextStore.open(directory: tmp.path, configuration: config)
                 #expect(store.recoveryReport.rebuiltIndexes.isEmpty)
-                try check(store, model, &rng, phase: phase)
+                try await check(store, model, &rng, phase: phase)
             }
         }
+        // A full compaction at the end must not change any answer either.
+        let full = try await store.compact()
+        #expect(full.jobs == Self.projects.count)
+        try await check(store, model, &rng, phase: 6)
+        compactions += store.compactionStatistics.report.jobs
         store.close()
+        store = try ContextStore.open(directory: tmp.path, configuration: config)
+        try await check(store, model, &rng, phase: 7)
+        store.close()
+        // Seals wrote index files every 97 docs, and background compaction merged them
+        // while the checks ran.
+        #expect(compactions > Self.projects.count, "background compaction should have run: \(compactions)")
         let indexFiles = try FileManager.default.subpathsOfDirectory(atPath: tmp.path).filter { $0.hasSuffix(".idx") }
-        let deletionFiles = try FileManager.default.subpathsOfDirectory(atPath: tmp.path).filter { $0.hasSuffix(".del") }
-        #expect(indexFiles.count > 10, "seals should have written index files: \(indexFiles.count)")
-        #expect(!deletionFiles.isEmpty, "updates should have written deletion files")
+        #expect(indexFiles.count == Self.projects.count, "one index file per project after a full compaction: \(indexFiles)")
     }
 }

@@ -10,8 +10,20 @@ import Testing
 ///
 /// Cycles: $CONTEXTSTORE_CRASH_CYCLES (default 24; the soak runs thousands).
 @Suite struct CrashTests {
+    static var cycles: Int { Int(ProcessInfo.processInfo.environment["CONTEXTSTORE_CRASH_CYCLES"] ?? "") ?? 24 }
+
     @Test func sigkillDuringAppendsLosesNothingAcknowledged() async throws {
-        let cycles = Int(ProcessInfo.processInfo.environment["CONTEXTSTORE_CRASH_CYCLES"] ?? "") ?? 24
+        try await runCycles(Self.cycles, childArguments: [])
+    }
+
+    /// The same, with index files sealed every 40 docs (so background compaction keeps
+    /// merging them) and full compactions back to back: kills land inside compactions too.
+    /// After each reopen, no file is left that the MANIFEST does not name.
+    @Test func sigkillDuringIngestAndCompactionLosesNothingAndLeavesNoTemporaryFiles() async throws {
+        try await runCycles(max(20, Self.cycles - 4), childArguments: ["--seal-docs", "40", "--compact"])
+    }
+
+    func runCycles(_ cycles: Int, childArguments: [String]) async throws {
         let binary = try ctxstoreBinary()
         let tmp = TempDir("crash"); defer { tmp.cleanup() }
         var rng = TestRNG(seed: testSeed)
@@ -22,7 +34,7 @@ import Testing
         for cycle in 1...cycles {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: binary)
-            p.arguments = ["crash-writer", "--store", tmp.path, "--seed", "\(cycle)", "--log-file-size", "65536"]
+            p.arguments = ["crash-writer", "--store", tmp.path, "--seed", "\(cycle)", "--log-file-size", "65536"] + childArguments
             let out = Pipe()
             p.standardOutput = out
             p.standardError = FileHandle.nullDevice
@@ -49,8 +61,11 @@ import Testing
                 if parts[0] == "del" { deleted.insert(String(parts[1])) }
             }
 
-            let store = try ContextStore.open(directory: tmp.path)
-            let live = try store.scan(project: "crash")
+            var config = Configuration()
+            config.autoCompaction = false  // the checks below read the files as the child left them
+            let store = try ContextStore.open(directory: tmp.path, configuration: config)
+            #expect(unnamedFiles(tmp.path).isEmpty, "cycle \(cycle): files no MANIFEST names survived open")
+            let live = try await store.scan(project: "crash")
             var liveByID: [String: ContextSegment] = [:]
             for s in live {
                 #expect(liveByID[s.segmentID] == nil, "duplicate live id \(s.segmentID)")
@@ -80,6 +95,26 @@ import Testing
         #expect(totalAcks > cycles, "the children acknowledged too little to test anything: \(totalAcks)")
         let report = try ContextStore.verify(directory: tmp.path)
         #expect(report.isSound, "\(report.problems)")
+    }
+
+    /// Files under the store that its MANIFEST does not name (temporaries, orphans).
+    func unnamedFiles(_ root: String) -> [String] {
+        let layout = StoreLayout(root: root)
+        guard let m = try? Recovery.readManifest(layout.manifest) else { return ["MANIFEST unreadable"] }
+        var named = Set([layout.manifest, layout.lock])
+        for p in m.projects {
+            for f in p.files { named.insert(layout.logFile(project: p.number, file: f.number)) }
+            for x in p.indexes {
+                named.insert(layout.indexFile(project: p.number, index: x.number))
+                if x.deleteGeneration > 0 { named.insert(layout.deletionFile(project: p.number, index: x.number, generation: x.deleteGeneration)) }
+            }
+        }
+        let all = (try? FileManager.default.subpathsOfDirectory(atPath: root)) ?? []
+        return all.map { root + "/" + $0 }.filter { path in
+            var isDir: ObjCBool = false
+            FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
+            return !isDir.boolValue && !named.contains(path)
+        }
     }
 
     func selfValidates(_ s: ContextSegment) -> Bool {

@@ -8,10 +8,12 @@ import Testing
                        type: .note, projectID: project, createdAt: Timestamp(utcMicroseconds: Int64(i) * 1_000_123))
     }
 
-    func activeLog(_ dir: String) -> String {
-        let logs = (try? FileManager.default.subpathsOfDirectory(atPath: dir + "/projects"))?.filter { $0.hasSuffix(".log") }.sorted() ?? []
-        return dir + "/projects/" + logs.last!
+    func logs(_ dir: String) -> [String] {
+        let names = (try? FileManager.default.subpathsOfDirectory(atPath: dir + "/projects"))?.filter { $0.hasSuffix(".log") }.sorted() ?? []
+        return names.map { dir + "/projects/" + $0 }
     }
+
+    func activeLog(_ dir: String) -> String { logs(dir).last! }
 
     /// Cut the active log at every byte offset inside the last record's batch: every open
     /// succeeds, keeps exactly the earlier records, and new appends after it survive reopen.
@@ -37,7 +39,7 @@ import Testing
             let h = try FileHandle.openReadWrite(activeLog(work))
             try h.truncate(to: cut)
             let store = try ContextStore.open(directory: work)
-            let live = try store.scan(project: "p")
+            let live = try await store.scan(project: "p")
             #expect(live.map(\.segmentID) == (0..<4).map { "id-\($0)" }, "cut at \(cut)")
             #expect(live.map(\.withoutTokenCache) == (0..<4).map { segment($0) })
             if cut > lastStart {
@@ -46,7 +48,7 @@ import Testing
             try await store.put(segment(100))
             store.close()
             let again = try ContextStore.open(directory: work)
-            #expect(try again.scan(project: "p").map(\.segmentID) == (0..<4).map { "id-\($0)" } + ["id-100"])
+            #expect(try await again.scan(project: "p").map(\.segmentID) == (0..<4).map { "id-\($0)" } + ["id-100"])
             #expect(again.recoveryReport.tornTails.isEmpty)
             again.close()
             checked += 1
@@ -87,10 +89,12 @@ import Testing
         #expect(treeSnapshot(dir) == before)
         let report = try ContextStore.verify(directory: dir)
         #expect(!report.isSound)
-        // After a clean close, open trusts the verified prefix of the active file (as it
-        // trusts sealed files); `verify` still finds damage inside it.
+        // A clean close seals the memtable, which rolls the log: the records are now in a
+        // sealed file, which open trusts (checking its size); `verify` still finds damage
+        // inside it.
         let closed = tmp.sub("live")
-        let closedLog = activeLog(closed)
+        let closedLog = logs(closed).first!
+        #expect(closedLog != activeLog(closed))
         var closedBytes = try #require(FileManager.default.contents(atPath: closedLog))
         closedBytes[offsets[2] + LogFormat.batchHeaderSize + 3] ^= 0x10
         try closedBytes.write(to: URL(fileURLWithPath: closedLog))
@@ -164,7 +168,7 @@ import Testing
         }
         // Intact, it opens and holds everything.
         let ok = try ContextStore.open(directory: base)
-        #expect(try ok.scan(project: "p").count == 40)
+        #expect(try await ok.scan(project: "p").count == 40)
         ok.close()
         #expect(try ContextStore.verify(directory: base).isSound)
     }
@@ -187,7 +191,7 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: orphanLog))
         #expect(!FileManager.default.fileExists(atPath: dir + "/projects/00000000000000ff"))
         #expect(!FileManager.default.fileExists(atPath: dir + "/MANIFEST.tmp"))
-        #expect(try reopened.scan(project: "p").count == 1)
+        #expect(try await reopened.scan(project: "p").count == 1)
         reopened.close()
     }
 }

@@ -25,7 +25,7 @@ import Testing
         ])
         let computed = store.tokens.countsComputed.load(ordering: .relaxed) - before
         #expect(computed == 2, "only the stale and the uncounted texts are tokenized")
-        let got = Dictionary(uniqueKeysWithValues: try store.get(project: "p", ids: ["trusted", "nohash", "stale", "none"]).map { ($0.segmentID, $0) })
+        let got = Dictionary(uniqueKeysWithValues: try await store.get(project: "p", ids: ["trusted", "nohash", "stale", "none"]).map { ($0.segmentID, $0) })
         let exact = tokenizer.count(text)
         #expect(got["trusted"]?.tokens == 999 && got["trusted"]?.textHash == hash && got["trusted"]?.tokensComputedAt == stamp)
         #expect(got["nohash"]?.tokens == 7 && got["nohash"]?.textHash == hash && got["nohash"]?.tokensComputedAt == nil)
@@ -40,7 +40,7 @@ import Testing
         changed.text += " and more words"
         try await store.put(changed)
         #expect(store.tokens.countsComputed.load(ordering: .relaxed) == again + 1)
-        let updated = try store.get(project: "p", ids: ["none"])[0]
+        let updated = try await store.get(project: "p", ids: ["none"])[0]
         #expect(updated.tokens == tokenizer.count(changed.text))
         #expect(updated.textHash == SHA256.hexDigest(of: changed.text))
 
@@ -66,7 +66,7 @@ import Testing
                            type: .code, projectID: "p", createdAt: Timestamp(utcMicroseconds: Int64(i)))
         }
         try await store.put(segments)
-        let got = try store.get(project: "p", ids: segments.map(\.segmentID))
+        let got = try await store.get(project: "p", ids: segments.map(\.segmentID))
         #expect(got.count == 400)
         for (a, b) in zip(segments, got) { #expect(b.tokens == tokenizer.count(a.text)) }
         #expect(store.totals(project: "p")?[.working].tokens == segments.reduce(0) { $0 + tokenizer.count($1.text) })

@@ -1,0 +1,223 @@
+/// What a compaction rewrites: a run of adjacent index files of one project (oldest first)
+/// with the log files they own, as the writer saw them when it planned the job.
+///
+/// The dead bitmaps are copies taken then: docs that die while the job runs are still
+/// copied, and the writer moves their deaths to the output when it installs it.
+struct CompactionPlan: Sendable {
+    struct Input: Sendable {
+        var entry: Manifest.IndexEntry
+        var segment: IndexSegment
+        var dead: Bitmap
+        var files: [Manifest.LogFileEntry]
+    }
+
+    var projectNumber: UInt64
+    var projectID: String
+    var storeUUID: [UInt8]
+    /// Position of the first input among the project's index entries.
+    var firstEntry: Int
+    var inputs: [Input]
+    /// True when the run starts at the project's oldest file: no older record of any id
+    /// exists, so tombstones have nothing left to hide and are dropped.
+    var dropTombstones: Bool
+    /// Numbers reserved by the writer for the output (log files, then the index file).
+    var outputFiles: [UInt32]
+    var outputIndex: UInt32
+    var logFileSize: Int
+    var batchTargetBytes: Int
+
+    var inputBytes: Int64 { inputs.reduce(0) { $0 + $1.files.reduce(0) { $0 + $1.size } } }
+}
+
+/// What a compaction wrote (synced, not yet named by any MANIFEST: orphans until installed).
+struct CompactionOutput: Sendable {
+    var plan: CompactionPlan
+    /// Sealed log files, in log order (empty if nothing survived).
+    var files: [Manifest.LogFileEntry]
+    /// The index file over them (nil if no file was written).
+    var index: IndexSegment?
+    /// Per input: old doc -> new doc, `UInt32.max` for docs not copied.
+    var remap: [[UInt32]]
+    var recordsIn = 0
+    var recordsOut = 0
+    var bytesOut: Int64 = 0
+}
+
+/// Rewrites a plan's log files keeping only live puts (and tombstones unless the run is
+/// the oldest), in log order with their sequence numbers, and indexes them into one new
+/// index file. Runs on a compaction thread; touches no state the writer or readers use.
+///
+/// Every put record of an input's log files is one of its docs, in doc order (the memtable
+/// it was sealed from added every put as the next doc), so the n-th put is doc n: the job
+/// checks each put's location against the doc table and reports a mismatch as corruption.
+struct CompactionJob {
+    let plan: CompactionPlan
+    let layout: StoreLayout
+    /// Called after each input batch with its bytes; may sleep (throttling) or throw to stop.
+    let pace: (Int) throws(StoreError) -> Void
+
+    func run() throws(StoreError) -> CompactionOutput {
+        var out = CompactionOutput(plan: plan, files: [], index: nil, remap: [])
+        let memtable = MemTable(start: LogPosition(file: plan.outputFiles.first ?? 0, offset: Int64(LogFormat.fileHeaderSize)))
+        var writer = OutputLog(plan: plan, layout: layout)
+        var pendingDocs: [(ContextSegment, index: Int, remapAt: (input: Int, doc: Int))] = []
+
+        func flushBatch() throws(StoreError) {
+            guard let placed = try writer.closeBatch() else { return }
+            for p in pendingDocs {
+                let loc = RecordLocation(fileNumber: placed.file, batchOffset: placed.offset, index: p.index)
+                let doc = memtable.add(p.0, analyzed: AnalyzedText(p.0.text), location: loc)
+                out.remap[p.remapAt.input][p.remapAt.doc] = doc
+            }
+            pendingDocs.removeAll(keepingCapacity: true)
+        }
+
+        for (i, input) in plan.inputs.enumerated() {
+            out.remap.append([UInt32](repeating: .max, count: input.segment.docCount))
+            var nextDoc = 0
+            for f in input.files {
+                let path = layout.logFile(project: plan.projectNumber, file: f.number)
+                let reader: LogFileReader
+                do throws(IOError) { reader = try LogFileReader(path: path, size: f.size) } catch { throw StoreError(error) }
+                var paced = LogFormat.fileHeaderSize
+                try reader.forEachBatch(projectID: plan.projectID) { offset, records throws(StoreError) in
+                    try pace(offset - paced)
+                    paced = offset
+                    for (k, r) in records.enumerated() {
+                        out.recordsIn += 1
+                        switch r.record {
+                        case let .put(s):
+                            let d = nextDoc
+                            nextDoc += 1
+                            let expected = RecordLocation(fileNumber: f.number, batchOffset: Int64(offset), index: k)
+                            guard d < input.segment.docCount, input.segment.doc(d).location == expected else {
+                                throw .corruption(file: input.segment.path, offset: 0, reason:
+                                    "doc \(d) does not match put record \(expected) of its log (compaction input)")
+                            }
+                            if input.dead[d] { continue }
+                            pendingDocs.append((s, writer.recordsInBatch, (i, d)))
+                        case .delete:
+                            if plan.dropTombstones { continue }
+                        }
+                        writer.append(seq: r.seq, record: EncodedRecord(r.record))
+                        out.recordsOut += 1
+                        if writer.batchBytes >= plan.batchTargetBytes { try flushBatch() }
+                    }
+                }
+                try pace(Int(f.size) - paced)
+            }
+            guard nextDoc == input.segment.docCount else {
+                throw .corruption(file: input.segment.path, offset: 0, reason:
+                    "holds \(input.segment.docCount) docs but its log files hold \(nextDoc) puts (compaction input)")
+            }
+        }
+        try flushBatch()
+        out.files = try writer.finish()
+        out.bytesOut = out.files.reduce(0) { $0 + $1.size }
+        if !out.files.isEmpty {
+            let path = layout.indexFile(project: plan.projectNumber, index: plan.outputIndex)
+            do throws(IOError) {
+                try FileSystem.makeDirectory(layout.indexDirectory(plan.projectNumber))
+                let h = try FileHandle.createTruncating(path)
+                try h.write(IndexFileWriter.encode(memtable, number: plan.outputIndex, project: plan.projectNumber), at: 0)
+                try h.sync()
+                try FileSystem.syncDirectory(layout.indexDirectory(plan.projectNumber))
+            } catch { throw StoreError(error) }
+            out.index = try IndexSegment(path: path, number: plan.outputIndex, project: plan.projectNumber)
+        }
+        return out
+    }
+}
+
+/// The output log files of a compaction: batches placed one after another, a new file
+/// (from the reserved numbers) when the next batch would pass the size limit, written in
+/// large chunks and synced at the end.
+private struct OutputLog {
+    let plan: CompactionPlan
+    let layout: StoreLayout
+    private var builder = BatchBuilder()
+    private var handle: FileHandle? = nil
+    private var fileIndex = -1
+    private var size: Int64 = 0
+    private var buffer: [UInt8] = []
+    private var bufferStart: Int64 = 0
+    private var entries: [Manifest.LogFileEntry] = []
+
+    init(plan: CompactionPlan, layout: StoreLayout) {
+        self.plan = plan
+        self.layout = layout
+    }
+
+    var recordsInBatch: Int { builder.recordCount }
+    var batchBytes: Int { builder.uncompressedSize }
+
+    mutating func append(seq: UInt64, record: EncodedRecord) {
+        builder.append(seq: seq, record: record)
+    }
+
+    /// Closes the current batch into the current file; returns where it was placed.
+    mutating func closeBatch() throws(StoreError) -> (file: UInt32, offset: Int64)? {
+        guard !builder.isEmpty else { return nil }
+        var frame: [UInt8] = []
+        let (count, first, last) = (builder.recordCount, builder.firstSeq, builder.lastSeq)
+        builder.finish(appendingTo: &frame)
+        builder = BatchBuilder()
+        if handle == nil || (size + Int64(frame.count) > Int64(plan.logFileSize) && size > Int64(LogFormat.fileHeaderSize)) {
+            try startFile()
+        }
+        let offset = size
+        buffer.append(contentsOf: frame)
+        size += Int64(frame.count)
+        var e = entries[entries.count - 1]
+        if e.recordCount == 0 { e.firstSeq = first }
+        e.lastSeq = last
+        e.recordCount += UInt64(count)
+        e.size = size
+        entries[entries.count - 1] = e
+        if buffer.count >= 4 << 20 { try flush() }
+        return (entries[entries.count - 1].number, offset)
+    }
+
+    private mutating func flush() throws(StoreError) {
+        guard let h = handle, !buffer.isEmpty else { return }
+        do throws(IOError) { try h.write(buffer, at: bufferStart) } catch { throw StoreError(error) }
+        bufferStart += Int64(buffer.count)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private mutating func startFile() throws(StoreError) {
+        try finishFile()
+        fileIndex += 1
+        guard fileIndex < plan.outputFiles.count else {
+            throw .corruption(file: layout.logDirectory(plan.projectNumber), offset: 0,
+                              reason: "compaction output needs more than the \(plan.outputFiles.count) files reserved")
+        }
+        let number = plan.outputFiles[fileIndex]
+        let path = layout.logFile(project: plan.projectNumber, file: number)
+        let header = LogFileHeader(fileNumber: number, projectNumber: plan.projectNumber, storeUUID: plan.storeUUID)
+        do throws(IOError) {
+            let h = try FileHandle.createTruncating(path)
+            try h.write(header.encode(), at: 0)
+            handle = h
+        } catch { throw StoreError(error) }
+        size = Int64(LogFormat.fileHeaderSize)
+        bufferStart = size
+        entries.append(Manifest.LogFileEntry(number: number, sealed: true, size: size, recordCount: 0, firstSeq: 0, lastSeq: 0))
+    }
+
+    private mutating func finishFile() throws(StoreError) {
+        guard let h = handle else { return }
+        try flush()
+        do throws(IOError) { try h.sync() } catch { throw StoreError(error) }
+        handle = nil
+    }
+
+    /// Syncs the last file and the directory; returns the files written.
+    mutating func finish() throws(StoreError) -> [Manifest.LogFileEntry] {
+        try finishFile()
+        if !entries.isEmpty {
+            do throws(IOError) { try FileSystem.syncDirectory(layout.logDirectory(plan.projectNumber)) } catch { throw StoreError(error) }
+        }
+        return entries
+    }
+}

@@ -1,0 +1,194 @@
+import CContextStoreSupport
+
+/// What `compact()` did.
+public struct CompactionReport: Sendable, Equatable {
+    public var jobs = 0
+    /// Log bytes read and written, records read and kept.
+    public var bytesIn: Int64 = 0
+    public var bytesOut: Int64 = 0
+    public var recordsIn = 0
+    public var recordsOut = 0
+    public var seconds = 0.0
+
+    mutating func add(_ o: CompactionOutput) {
+        jobs += 1
+        bytesIn += o.plan.inputBytes
+        bytesOut += o.bytesOut
+        recordsIn += o.recordsIn
+        recordsOut += o.recordsOut
+    }
+}
+
+/// The compaction thread. It asks the writer for a plan (`planCompaction`), runs the job
+/// on its own thread (reading inputs, writing outputs no MANIFEST names yet), and has the
+/// writer install the result, so neither readers nor writers wait for the rewriting; the
+/// writer's part is a short `.control` request. Automatic passes run when index files
+/// were added or changed since the last pass (`Configuration.autoCompaction`);
+/// `compactAll` runs a full compaction of every project on request. One job at a time, so
+/// two plans never share an input.
+///
+/// Thread model: `requests`, `stopping`, `stopped` and `report` are guarded by `lock`;
+/// everything else is touched by the compaction thread only.
+final class Compactor: @unchecked Sendable {
+    typealias Progress = @Sendable (_ done: Int64, _ total: Int64) -> Void
+    private struct Request {
+        var progress: Progress?
+        var completion: @Sendable (Result<CompactionReport, StoreError>) -> Void
+    }
+
+    private let writer: LogWriter
+    private let layout: StoreLayout
+    private let configuration: Configuration
+    private let lock = ConditionLock()
+    private var requests: [Request] = []
+    private var stopping = false
+    private var stopped = false
+    private var totals = CompactionReport()
+    private var lastError: StoreError? = nil
+    /// Writer counters (seals + compactions) at the last automatic pass.
+    private var lastChange = -1
+
+    init(writer: LogWriter, layout: StoreLayout, configuration: Configuration) {
+        self.writer = writer
+        self.layout = layout
+        self.configuration = configuration
+        startThread { [self] in self.run() }
+    }
+
+    /// Everything compacted since open, and the last job failure (a failed job changes
+    /// nothing: its output is removed and its inputs stay).
+    var statistics: (report: CompactionReport, lastError: StoreError?) { lock.withLock { (totals, lastError) } }
+
+    /// Full compaction of every project (after the caller sealed the memtables).
+    func compactAll(progress: Progress?) async throws(StoreError) -> CompactionReport {
+        let result = await withCheckedContinuation { (c: CheckedContinuation<Result<CompactionReport, StoreError>, Never>) in
+            let rejected = lock.withLock { () -> Bool in
+                if stopping { return true }
+                requests.append(Request(progress: progress) { c.resume(returning: $0) })
+                lock.broadcast()
+                return false
+            }
+            if rejected { c.resume(returning: .failure(.closed)) }
+        }
+        return try result.get()
+    }
+
+    /// Stops after the current job (which is abandoned at its next batch) and waits.
+    func stop() {
+        let pending: [Request] = lock.withLock {
+            stopping = true
+            lock.broadcast()
+            while !stopped { lock.wait() }
+            defer { requests = [] }
+            return requests
+        }
+        for r in pending { r.completion(.failure(.closed)) }
+    }
+
+    private func run() {
+        // Compaction yields the CPU to everything else (searches, the writer, callers'
+        // token counting): nice 19 gives it only what others leave, which is how searches
+        // keep their latency while it runs. It still progresses on a busy machine.
+        _ = cs_thread_set_nice(19)
+        while true {
+            var request: Request? = nil
+            let stop: Bool = lock.withLock {
+                if requests.isEmpty && !stopping { lock.wait(milliseconds: 200) }
+                if !requests.isEmpty { request = requests.removeFirst() }
+                return stopping
+            }
+            if stop { break }
+            if let r = request {
+                r.completion(fullPass(progress: r.progress))
+            } else if configuration.autoCompaction {
+                autoPass()
+            }
+        }
+        lock.withLock { stopped = true; lock.broadcast() }
+    }
+
+    private func autoPass() {
+        let s = writer.statistics
+        let change = s.seals + s.compactions
+        guard change != lastChange else { return }
+        lastChange = change
+        do throws(StoreError) {
+            for p in try writer.performBlocking({ $0.projectSlots }) {
+                while let plan = try writer.performBlocking({ $0.planCompaction(p, full: false) }) {
+                    _ = try runJob(plan, progress: nil, done: 0, total: 0)
+                }
+            }
+        } catch {
+            if case .closed = error { return }
+            lock.withLock { lastError = error }
+        }
+        lastChange = writer.statistics.seals + writer.statistics.compactions
+    }
+
+    private func fullPass(progress: Progress?) -> Result<CompactionReport, StoreError> {
+        var report = CompactionReport()
+        let start = monotonicNanoseconds()
+        do throws(StoreError) {
+            let slots = try writer.performBlocking { $0.projectSlots }
+            let total = try writer.performBlocking { w in
+                slots.reduce(Int64(0)) { sum, p in sum + w.compactionCandidates(p).reduce(0) { $0 + $1.bytes } }
+            }
+            var done: Int64 = 0
+            for p in slots {
+                guard let plan = try writer.performBlocking({ $0.planCompaction(p, full: true) }) else { continue }
+                let out = try runJob(plan, progress: progress, done: done, total: total)
+                done += plan.inputBytes
+                report.add(out)
+            }
+            progress?(total, total)
+        } catch {
+            return .failure(error)
+        }
+        report.seconds = Double(monotonicNanoseconds() - start) / 1e9
+        return .success(report)
+    }
+
+    /// Runs one job and installs it; on failure removes whatever it wrote.
+    private func runJob(_ plan: CompactionPlan, progress: Progress?, done: Int64, total: Int64) throws(StoreError) -> CompactionOutput {
+        let started = monotonicNanoseconds()
+        var read: Int64 = 0
+        let rate = configuration.compactionBytesPerSecond
+        let job = CompactionJob(plan: plan, layout: layout) { [self] bytes throws(StoreError) in
+            if lock.withLock({ stopping }) { throw .closed }
+            read += Int64(bytes)
+            progress?(done + read, total)
+            guard rate > 0 else { return }
+            // Sleep until the bytes read so far fit the rate.
+            let due = UInt64(Double(read) / Double(rate) * 1e9)
+            let elapsed = monotonicNanoseconds() - started
+            if due > elapsed { sleepNanoseconds(due - elapsed) }
+        }
+        do throws(StoreError) {
+            let out = try job.run()
+            try writer.performBlocking { w throws(StoreError) in try w.installCompaction(out) }
+            lock.withLock { totals.add(out) }
+            return out
+        } catch {
+            removeOutput(plan)
+            throw error
+        }
+    }
+
+    /// Deletes a failed job's files (they are orphans the next open would remove anyway).
+    private func removeOutput(_ plan: CompactionPlan) {
+        for f in plan.outputFiles { try? FileSystem.unlink(layout.logFile(project: plan.projectNumber, file: f)) }
+        try? FileSystem.unlink(layout.indexFile(project: plan.projectNumber, index: plan.outputIndex))
+    }
+}
+
+func sleepNanoseconds(_ ns: UInt64) {
+    var ts = timespec(tv_sec: Int(ns / 1_000_000_000), tv_nsec: Int(ns % 1_000_000_000))
+    var rest = timespec()
+    while nanosleep(&ts, &rest) != 0 { ts = rest }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

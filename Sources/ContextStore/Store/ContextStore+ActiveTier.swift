@@ -1,0 +1,115 @@
+/// What `stash` or `unstash` did.
+public struct TierChangeReport: Sendable, Equatable {
+    /// Ids moved, in the order asked.
+    public var moved: [String] = []
+    /// Sum of their token counts.
+    public var tokens = 0
+    /// Ids not moved, with why, in the order asked (each id once, compared by UTF-8
+    /// bytes: an NFC and an NFD spelling are two ids, which a `[String: _]` would merge).
+    public var errors: [TierChangeFailure] = []
+}
+
+public struct TierChangeFailure: Sendable, Equatable {
+    public var id: String
+    public var error: TierChangeError
+
+    public init(id: String, error: TierChangeError) {
+        self.id = id
+        self.error = error
+    }
+
+    public static func == (a: Self, b: Self) -> Bool { a.id.utf8.elementsEqual(b.id.utf8) && a.error == b.error }
+}
+
+public enum TierChangeError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// No live segment has this id in the project.
+    case unknownID
+    /// The segment is in another tier than the move starts from.
+    case wrongTier(SegmentTier)
+
+    public var description: String {
+        switch self {
+        case .unknownID: "no live segment with this id"
+        case let .wrongTier(t): "segment is in tier \(t.rawValue)"
+        }
+    }
+}
+
+/// The active tier (DESIGN.md): working segments are written like any other (durably) and
+/// kept in an LRU cache bounded by count and bytes (`Configuration.activeTierMax*`). The
+/// writer updates the cache in log order as it applies writes, so a cached segment is
+/// always the live version; readers only look in it, and read what it lacks (never cached,
+/// or evicted) from the log through the index. Eviction therefore never loses anything.
+extension ContextStore {
+    /// Writes `segment` as a working segment (its tier is set to `working`) and keeps it
+    /// in the active tier. Returns when it is durable, as `put` does.
+    @discardableResult
+    public func store(_ segment: ContextSegment) async throws(StoreError) -> RecordLocation {
+        var s = segment
+        s.tier = .working
+        return try await put(s)
+    }
+
+    /// The project's working and stashed segments (not archived ones): the working ones,
+    /// newest first (from the active tier where cached), then the stashed ones, newest
+    /// first (from the log).
+    public func loadSegments(project: String) async throws(StoreError) -> [ContextSegment] {
+        guard let pair = writer.index(project: project) else { return [] }
+        return try pair.read { pi throws(StoreError) in
+            var out: [ContextSegment] = []
+            for tier in [SegmentTier.working, .stashed] {
+                var filters = SearchFilters()
+                filters.tier = tier
+                let r = pi.search(terms: [], filters: filters, limit: pi.totals[tier].segments, order: .recent)
+                for h in r.hits {
+                    if tier == .working, let s = writer.activeTier.get(project: project, id: pi.segmentID(source: h.source, doc: h.doc)) {
+                        out.append(s)
+                    } else {
+                        out.append(try fetch(pi, pi.docInfo(source: h.source, doc: h.doc).location))
+                    }
+                }
+            }
+            return out
+        }
+    }
+
+    /// Moves working segments to `stashed` (new versions, token counts kept). Ids that are
+    /// unknown or not working are reported, not moved.
+    @discardableResult
+    public func stash(project: String, ids: [String]) async throws(StoreError) -> TierChangeReport {
+        try await changeTier(project: project, ids: ids, from: .working, to: .stashed)
+    }
+
+    /// Moves stashed segments back to `working` (and into the active tier).
+    @discardableResult
+    public func unstash(project: String, ids: [String]) async throws(StoreError) -> TierChangeReport {
+        try await changeTier(project: project, ids: ids, from: .stashed, to: .working)
+    }
+
+    /// Reads each live version, then writes it with the new tier. A write to the same id
+    /// between the two is overwritten (last writer wins, as for any put).
+    private func changeTier(project: String, ids: [String], from: SegmentTier, to: SegmentTier) async throws(StoreError) -> TierChangeReport {
+        var report = TierChangeReport()
+        var seen = Set<ByteKey>()
+        var changed: [ContextSegment] = []
+        let live = try await get(project: project, ids: ids)
+        var byID: [ByteKey: ContextSegment] = [:]
+        for s in live { byID[ByteKey(s.segmentID)] = s }
+        for id in ids where seen.insert(ByteKey(id)).inserted {
+            guard var s = byID[ByteKey(id)] else { report.errors.append(.init(id: id, error: .unknownID)); continue }
+            guard s.tier == from else { report.errors.append(.init(id: id, error: .wrongTier(s.tier))); continue }
+            s.tier = to
+            changed.append(s)
+            report.moved.append(id)
+            report.tokens += s.tokens ?? 0
+        }
+        try await put(changed)
+        return report
+    }
+
+    /// Active tier counters: hits, misses, evictions, and what it holds.
+    public var activeTierStatistics: (hits: Int, misses: Int, evictions: Int, segments: Int, bytes: Int) {
+        let s = writer.activeTier.statistics
+        return (s.hits, s.misses, s.evictions, s.count, s.bytes)
+    }
+}

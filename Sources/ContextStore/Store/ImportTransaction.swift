@@ -1,0 +1,87 @@
+import Synchronization
+
+/// An import transaction: segments appended to it become visible together at commit, or
+/// never. While one is open, other writes to the store wait (so do not write through the
+/// store while holding one). A kill before commit leaves none of its segments; a dropped,
+/// uncommitted transaction rolls back. A later segment with the same project and id
+/// supersedes an earlier one, inside the transaction as everywhere.
+///
+/// Appends are prepared on the caller's thread (validation, token counts, encoding,
+/// analysis), like `put`, and staged by the writer (`LogWriter+Import.swift`).
+public final class ImportTransaction: Sendable {
+    private enum State { case open, finished, failed(StoreError) }
+
+    private let store: ContextStore
+    private let id: UInt64
+    private let state = Mutex(State.open)
+
+    init(store: ContextStore, id: UInt64) {
+        self.store = store
+        self.id = id
+    }
+
+    deinit {
+        if case .open = state.withLock({ $0 }) {
+            store.writer.submit(.control(importID: id) { w in w.importRollback() })
+        }
+    }
+
+    private func checkOpen() throws(StoreError) {
+        switch state.withLock({ $0 }) {
+        case .open: return
+        case .finished: throw .transactionFinished
+        case let .failed(e): throw e
+        }
+    }
+
+    /// Validates (throws `.invalidSegment` naming the id), counts tokens and stages the
+    /// segments. After a throw the transaction is rolled back and every later call throws.
+    public func append(_ segments: [ContextSegment]) async throws(StoreError) {
+        try checkOpen()
+        do throws(StoreError) {
+            let ops = try store.prepare(segments)
+            try await store.writer.perform(importID: id) { w throws(StoreError) in try w.importAppend(ops) }
+        } catch {
+            state.withLock { $0 = .failed(error) }
+            await discard()
+            throw error
+        }
+    }
+
+    /// Publishes everything appended, atomically; returns the number of segments appended.
+    @discardableResult
+    public func commit() async throws(StoreError) -> Int {
+        try checkOpen()
+        do throws(StoreError) {
+            let n = try await store.writer.perform(importID: id) { w throws(StoreError) in try w.importCommit() }
+            state.withLock { $0 = .finished }
+            return n
+        } catch {
+            state.withLock { $0 = .failed(error) }
+            await discard()
+            throw error
+        }
+    }
+
+    /// Discards everything appended (idempotent).
+    public func rollback() async {
+        let wasOpen = state.withLock { s -> Bool in
+            if case .open = s { s = .finished; return true }
+            return false
+        }
+        if wasOpen { await discard() }
+    }
+
+    private func discard() async {
+        _ = try? await store.writer.perform(importID: id) { w in w.importRollback() }
+    }
+}
+
+extension ContextStore {
+    /// Opens an import transaction (waiting for one already open to finish).
+    public func beginImport() async throws(StoreError) -> ImportTransaction {
+        // Runs once any open import is finished: requests wait while one is open.
+        let id = try await writer.perform { w in w.importBegin() }
+        return ImportTransaction(store: self, id: id)
+    }
+}

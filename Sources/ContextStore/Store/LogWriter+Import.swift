@@ -1,0 +1,350 @@
+/// The writer's side of an import transaction (`ImportTransaction`).
+///
+/// While an import is open the writer defers every other request, so the import's records
+/// take consecutive sequence numbers. They are written to *staged* log files (numbers
+/// reserved, named by no MANIFEST) and indexed into a private staged index, sealed into
+/// staged index files as it grows. Commit seals each touched project's memtable (so its
+/// active file is empty), syncs the staged files, writes deletion files for the older
+/// versions the import supersedes, and publishes one MANIFEST that inserts the staged
+/// files before the active one and appends the staged index files: the import appears
+/// whole. Rollback deletes the staged files. A crash before the publish leaves them as
+/// orphans, which open removes: none of the import is ever visible without all of it.
+extension LogWriter {
+    final class StagedProject {
+        let projectID: String
+        let number: UInt64
+        /// The project did not exist when the import began: its slot is created at commit.
+        let isNew: Bool
+        var nextFile: UInt32
+        var nextIndex: UInt32
+        /// Closed staged files, in log order, and the index entries that own them.
+        var files: [Manifest.LogFileEntry] = []
+        var entries: [Manifest.IndexEntry] = []
+        var handle: FileHandle? = nil
+        var current = Manifest.LogFileEntry(number: 0, sealed: true, size: 0, recordCount: 0, firstSeq: 0, lastSeq: 0)
+        var builder = BatchBuilder()
+        var pending: [(LogWriter.IndexOperation, Int)] = []
+        let index: ProjectIndex
+        /// Every path created, for rollback.
+        var created: [String] = []
+
+        init(projectID: String, number: UInt64, isNew: Bool, nextFile: UInt32, nextIndex: UInt32) {
+            self.projectID = projectID
+            self.number = number
+            self.isNew = isNew
+            self.nextFile = nextFile
+            self.nextIndex = nextIndex
+            index = ProjectIndex(number: number, projectID: projectID, segments: [],
+                                 memtableStart: LogPosition(file: nextFile, offset: Int64(LogFormat.fileHeaderSize)),
+                                 totals: ProjectTotals())
+        }
+    }
+
+    final class ImportStaging {
+        let id: UInt64
+        var projects: [ByteKey: StagedProject] = [:]
+        var order: [ByteKey] = []
+        var nextProjectNumber: UInt64
+        var segments = 0
+
+        init(id: UInt64, nextProjectNumber: UInt64) {
+            self.id = id
+            self.nextProjectNumber = nextProjectNumber
+        }
+    }
+
+    // MARK: Staging
+
+    func stagedProject(_ projectID: String) throws(StoreError) -> StagedProject {
+        let staging = importStaging!
+        let key = ByteKey(projectID)
+        if let s = staging.projects[key] { return s }
+        let s: StagedProject
+        if let p = projectIndex[key] {
+            let e = manifest.projects[p]
+            s = StagedProject(projectID: projectID, number: e.number, isNew: false,
+                              nextFile: e.nextFileNumber, nextIndex: e.nextIndexNumber)
+        } else {
+            let number = max(staging.nextProjectNumber, manifest.nextProjectNumber)
+            staging.nextProjectNumber = number + 1
+            s = StagedProject(projectID: projectID, number: number, isNew: true, nextFile: 1, nextIndex: 1)
+            do throws(IOError) {
+                try FileSystem.makeDirectory(layout.projectDirectory(number))
+                try FileSystem.makeDirectory(layout.logDirectory(number))
+            } catch { throw StoreError(error) }
+        }
+        try FileSystem.makeDirectoryOrThrow(layout.indexDirectory(s.number))
+        staging.projects[key] = s
+        staging.order.append(key)
+        return s
+    }
+
+    /// Appends encoded operations of the open import to its staged files and index.
+    func importAppend(_ ops: [Operation]) throws(StoreError) {
+        for op in ops {
+            let s = try stagedProject(op.projectID)
+            s.pending.append((op.index, s.builder.recordCount))
+            s.builder.append(seq: nextSeq, record: op.record)
+            nextSeq += 1
+            if s.builder.uncompressedSize >= configuration.batchTargetBytes { try closeStagedBatch(s) }
+        }
+        importStaging!.segments += ops.count
+    }
+
+    private func closeStagedBatch(_ s: StagedProject) throws(StoreError) {
+        guard !s.builder.isEmpty else { return }
+        var frame: [UInt8] = []
+        let (count, first, last) = (s.builder.recordCount, s.builder.firstSeq, s.builder.lastSeq)
+        s.builder.finish(appendingTo: &frame)
+        s.builder = BatchBuilder()
+        if s.handle == nil || (s.current.size + Int64(frame.count) > Int64(configuration.logFileSize)
+                               && s.current.size > Int64(LogFormat.fileHeaderSize)) {
+            try startStagedFile(s)
+        }
+        let offset = s.current.size
+        do throws(IOError) { try s.handle!.write(frame, at: offset) } catch { throw StoreError(error) }
+        if s.current.recordCount == 0 { s.current.firstSeq = first }
+        s.current.lastSeq = last
+        s.current.recordCount += UInt64(count)
+        s.current.size += Int64(frame.count)
+        let file = s.current.number
+        let ops = s.pending
+        s.pending = []
+        for (op, i) in ops {
+            switch op {
+            case let .put(seg, analyzed):
+                s.index.applyPut(seg, analyzed: analyzed, location: RecordLocation(fileNumber: file, batchOffset: offset, index: i))
+            case let .delete(id):
+                s.index.applyDelete(id)
+            }
+        }
+        if needsSeal(s.index.memtable) { try sealStaged(s) }
+    }
+
+    /// The next staged log file number: from the MANIFEST's counter for an existing
+    /// project (so the files its commit-time seal creates never collide), else the staged one.
+    private func nextStagedFile(_ s: StagedProject) -> UInt32 {
+        if !s.isNew, let p = projectIndex[ByteKey(s.projectID)] {
+            let n = manifest.projects[p].nextFileNumber
+            manifest.projects[p].nextFileNumber = n + 1
+            return n
+        }
+        defer { s.nextFile += 1 }
+        return s.nextFile
+    }
+
+    private func nextStagedIndex(_ s: StagedProject) -> UInt32 {
+        if !s.isNew, let p = projectIndex[ByteKey(s.projectID)] {
+            let n = manifest.projects[p].nextIndexNumber
+            manifest.projects[p].nextIndexNumber = n + 1
+            return n
+        }
+        defer { s.nextIndex += 1 }
+        return s.nextIndex
+    }
+
+    private func startStagedFile(_ s: StagedProject) throws(StoreError) {
+        try finishStagedFile(s)
+        let number = nextStagedFile(s)
+        let path = layout.logFile(project: s.number, file: number)
+        let header = LogFileHeader(fileNumber: number, projectNumber: s.number, storeUUID: manifest.storeUUID)
+        do throws(IOError) {
+            let h = try FileHandle.createTruncating(path)
+            s.created.append(path)
+            try h.write(header.encode(), at: 0)
+            s.handle = h
+        } catch { throw StoreError(error) }
+        s.current = Manifest.LogFileEntry(number: number, sealed: true, size: Int64(LogFormat.fileHeaderSize),
+                                          recordCount: 0, firstSeq: 0, lastSeq: 0)
+    }
+
+    /// Syncs and closes the current staged file (it stays unowned until the next staged seal).
+    private func finishStagedFile(_ s: StagedProject) throws(StoreError) {
+        guard let h = s.handle else { return }
+        do throws(IOError) { try h.sync() } catch { throw StoreError(error) }
+        s.files.append(s.current)
+        s.handle = nil
+    }
+
+    /// Writes the staged memtable as a staged index file owning the staged files written
+    /// since the last one. Its dead docs stay in memory until commit.
+    private func sealStaged(_ s: StagedProject) throws(StoreError) {
+        try finishStagedFile(s)
+        let owned = Set(s.entries.flatMap(\.logFiles))
+        let files = s.files.map(\.number).filter { !owned.contains($0) }
+        guard !files.isEmpty else { return }
+        let m = s.index.memtable
+        let number = nextStagedIndex(s)
+        let path = layout.indexFile(project: s.number, index: number)
+        do throws(IOError) {
+            let h = try FileHandle.createTruncating(path)
+            s.created.append(path)
+            try h.write(IndexFileWriter.encode(m, number: number, project: s.number), at: 0)
+            try h.sync()
+        } catch { throw StoreError(error) }
+        let seg = try IndexSegment(path: path, number: number, project: s.number)
+        s.index.installSeal(newSegment: SealedSegment(segment: seg, dead: m.dead, persisted: Bitmap(count: m.docCount),
+                                                      deleteGeneration: 0, deadCount: m.deadCount),
+                            updated: [:], next: LogPosition(file: 0, offset: Int64(LogFormat.fileHeaderSize)))
+        s.entries.append(Manifest.IndexEntry(number: number, docCount: UInt32(m.docCount), deleteGeneration: 0, logFiles: files))
+    }
+
+    // MARK: Commit and rollback
+
+    /// Publishes the open import (see the type's comment); returns its segment count.
+    func importCommit() throws(StoreError) -> Int {
+        guard let staging = importStaging else { return 0 }
+        // 1. Everything staged is on disk, sealed into index files, synced.
+        for key in staging.order {
+            let s = staging.projects[key]!
+            try closeStagedBatch(s)
+            try sealStaged(s)
+            for i in s.index.segments.indices where s.index.segments[i].deadCount > 0 {
+                let seg = s.index.segments[i]
+                do throws(IOError) {
+                    try writeDeletions(seg.dead, docCount: seg.segment.docCount, project: s.number, index: seg.segment.number, generation: 1)
+                } catch { throw StoreError(error) }
+                s.created.append(layout.deletionFile(project: s.number, index: seg.segment.number, generation: 1))
+                s.entries[i].deleteGeneration = 1
+            }
+            do throws(IOError) {
+                try FileSystem.syncDirectory(layout.logDirectory(s.number))
+                try FileSystem.syncDirectory(layout.indexDirectory(s.number))
+            } catch { throw StoreError(error) }
+        }
+        // 2. Touched projects' memtables sealed: their active files are empty, so the staged
+        //    files can go right before them in log order.
+        for key in staging.order {
+            guard let p = projectIndex[key] else { continue }
+            let pi = indexes[p]!.writerView
+            if pi.memtable.docCount > 0 || !pi.memtable.kills.isEmpty || active[p]!.state.size > Int64(LogFormat.fileHeaderSize) {
+                try seal(p)
+            }
+        }
+        // 3. Older versions the import supersedes die, persisted with the publish.
+        var installs: [(Int, ImportInstall)] = []
+        for key in staging.order {
+            let s = staging.projects[key]!
+            let sealed = s.index.segments.enumerated().map { i, seg in
+                SealedSegment(segment: seg.segment, dead: seg.dead, persisted: seg.dead,
+                              deleteGeneration: s.entries[i].deleteGeneration, deadCount: seg.deadCount)
+            }
+            if let p = projectIndex[key] {
+                let install = try supersede(p, by: s, sealed: sealed)
+                manifest.projects[p].files.insert(contentsOf: s.files, at: manifest.projects[p].files.count - 1)
+                manifest.projects[p].indexes += s.entries
+                manifest.projects[p].totals = install.totals
+                installs.append((p, install))
+            } else {
+                manifest.nextProjectNumber = max(manifest.nextProjectNumber, s.number + 1)
+                var entry = Manifest.ProjectEntry(number: s.number, projectID: s.projectID, nextFileNumber: s.nextFile, files: s.files)
+                entry.nextIndexNumber = s.nextIndex
+                entry.indexes = s.entries
+                entry.totals = s.index.totals
+                let p = manifest.projects.count
+                manifest.projects.append(entry)
+                projectIndex[key] = p
+                try startNewFile(p)
+                let start = LogPosition(file: active[p]!.state.number, offset: Int64(LogFormat.fileHeaderSize))
+                manifest.projects[p].indexedThrough = start
+                let totals = s.index.totals
+                indexes[p] = IndexPair {
+                    ProjectIndex(number: s.number, projectID: s.projectID, segments: sealed, memtableStart: start, totals: totals)
+                }
+            }
+        }
+        // 4. One publish makes all of it visible (and durable). Imported versions supersede
+        //    cached ones: the active tier is emptied first, so no reader sees a stale copy
+        //    (readers only read it; the index answers until the switch below).
+        activeTier.removeAll()
+        try publishManifest()
+        for (p, install) in installs {
+            indexes[p]!.write { $0.installImport(install) }
+            for f in install.oldDeletionFiles { try? FileSystem.unlink(f) }
+        }
+        for key in staging.order {
+            let p = projectIndex[key]!
+            republish(p)
+            publishIndex(p)
+        }
+        importStaging = nil
+        return staging.segments
+    }
+
+    /// What an import changes in an existing project's index.
+    struct ImportInstall {
+        var kills: [(segment: Int, doc: Int)]
+        var updated: [UInt32: (bitmap: Bitmap, generation: UInt32)]
+        var staged: [SealedSegment]
+        var totals: ProjectTotals
+        var oldDeletionFiles: [String]
+    }
+
+    /// Finds the live older version of each id the import holds live, and writes the
+    /// deletion files that persist their deaths (named by the coming publish).
+    private func supersede(_ p: Int, by s: StagedProject, sealed: [SealedSegment]) throws(StoreError) -> ImportInstall {
+        let pi = indexes[p]!.writerView
+        precondition(pi.memtable.docCount == 0, "commit seals the memtable first")
+        var kills: [(Int, Int)] = []
+        var totals = pi.totals
+        for seg in sealed {
+            for d in 0..<seg.segment.docCount where !seg.dead[d] {
+                if let old = pi.locate(seg.segment.segmentID(d)) {
+                    kills.append((old.source, Int(old.doc)))
+                    totals.add(pi.docInfo(source: old.source, doc: old.doc), -1)
+                }
+            }
+        }
+        let st = s.index.totals
+        for t in SegmentTier.allCases {
+            totals[t].segments += st[t].segments
+            totals[t].tokens += st[t].tokens
+        }
+        var updated: [UInt32: (bitmap: Bitmap, generation: UInt32)] = [:]
+        var oldFiles: [String] = []
+        var bySource: [Int: [Int]] = [:]
+        for (src, d) in kills { bySource[src, default: []].append(d) }
+        for (src, docs) in bySource {
+            let old = pi.segments[src]
+            var bitmap = old.persisted
+            for d in docs { bitmap.set(d) }
+            let generation = old.deleteGeneration + 1
+            do throws(IOError) {
+                try writeDeletions(bitmap, docCount: old.segment.docCount, project: s.number, index: old.segment.number, generation: generation)
+            } catch { throw StoreError(error) }
+            if old.deleteGeneration > 0 {
+                oldFiles.append(layout.deletionFile(project: s.number, index: old.segment.number, generation: old.deleteGeneration))
+            }
+            updated[old.segment.number] = (bitmap, generation)
+            if let i = manifest.projects[p].indexes.firstIndex(where: { $0.number == old.segment.number }) {
+                manifest.projects[p].indexes[i].deleteGeneration = generation
+            }
+        }
+        if !bySource.isEmpty {
+            do throws(IOError) { try FileSystem.syncDirectory(layout.indexDirectory(s.number)) } catch { throw StoreError(error) }
+        }
+        return ImportInstall(kills: kills, updated: updated, staged: sealed, totals: totals, oldDeletionFiles: oldFiles)
+    }
+
+    /// Deletes everything the open import staged.
+    func importRollback() {
+        guard let staging = importStaging else { return }
+        importStaging = nil
+        for key in staging.order {
+            let s = staging.projects[key]!
+            s.handle = nil
+            for path in s.created { try? FileSystem.unlink(path) }
+            if s.isNew {
+                try? FileSystem.removeDirectory(layout.indexDirectory(s.number))
+                try? FileSystem.removeDirectory(layout.logDirectory(s.number))
+                try? FileSystem.removeDirectory(layout.projectDirectory(s.number))
+            }
+        }
+    }
+}
+
+extension FileSystem {
+    static func makeDirectoryOrThrow(_ path: String) throws(StoreError) {
+        do throws(IOError) { try makeDirectory(path) } catch { throw StoreError(error) }
+    }
+}

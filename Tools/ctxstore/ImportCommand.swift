@@ -1,0 +1,72 @@
+import ArgumentParser
+import ContextStore
+import Foundation
+
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import segment files and old-layer directories, all or nothing.",
+        discussion: """
+            Each FILE is NDJSON (one segment a line), sharded or monthly ({"segments": [...]}) \
+            or a legacy storage.json, detected from its content. Each DIR is a directory of \
+            the old layer (a migration): its storage.json first, then stashed/*.json in byte \
+            order of the names; other entries are listed as ignored and not read. Inputs are \
+            read in the order given, and a later segment with the same project and id \
+            supersedes an earlier one. The inputs are only read: never written, moved or locked.
+
+            All or nothing: the segments of every input become visible together at the end. \
+            If any input is not valid JSON, holds an invalid segment (its fields, an unknown \
+            enum value, a string over 64 MiB, nesting over 64 levels, a project_id over \
+            64 KiB) or cannot be read, the command names the file, the segment's index and \
+            its line and column on stderr, exits with status 1, and nothing is imported.
+
+            Prints a summary with the input throughput (MB/s = bytes of input / wall seconds); \
+            --json prints it as {"files": [{"path", "format", "segments", "bytes"}], \
+            "ignored": [...], "segments", "bytes", "seconds", "mb_per_s"}.
+            """
+    )
+
+    @OptionGroup var options: StoreOptions
+    @Flag(name: .long, help: "Print a JSON summary on stdout.") var json = false
+    @Argument(help: ArgumentHelp("Segment files and old-layer directories, read in this order.",
+                                 valueName: "FILE_OR_DIR"))
+    var paths: [String]
+
+    func validate() throws {
+        if paths.isEmpty { throw ValidationError("give at least one FILE or DIR to import") }
+    }
+
+    func run() async throws {
+        let store = try ContextStore.open(directory: options.directory)
+        defer { store.close() }
+        var bar: ProgressBar?
+        var shown = 0
+        let report: ImportReport
+        do {
+            report = try await store.importFiles(paths) { p in
+                if bar == nil { bar = ProgressBar("import (bytes)", total: p.totalBytes) }
+                bar?.advance(by: p.bytesRead - shown)
+                shown = p.bytesRead
+            }
+        } catch {
+            bar?.finish()
+            printError("ctxstore import: \(error)\nctxstore import: nothing was imported")
+            throw ExitCode(1)
+        }
+        bar?.finish()
+        for path in report.ignored { printError("ctxstore import: ignored \(path) (not a storage.json or stashed/*.json file)") }
+        if json {
+            let files: [[String: Any]] = report.files.map {
+                ["path": $0.path, "format": $0.format.rawValue, "segments": $0.segments, "bytes": $0.bytes]
+            }
+            print(jsonString([
+                "files": files, "ignored": report.ignored, "segments": report.segments, "bytes": report.bytes,
+                "seconds": report.seconds, "mb_per_s": report.megabytesPerSecond,
+            ] as [String: Any]))
+        } else {
+            for f in report.files { printError("  \(f.path): \(f.format.rawValue), \(f.segments) segment(s), \(f.bytes) bytes") }
+            print("imported \(report.segments) segment(s) from \(report.files.count) file(s), \(report.bytes) bytes in "
+                + "\(fmt(report.seconds)) s (\(fmt(report.megabytesPerSecond)) MB/s)")
+        }
+    }
+}
