@@ -1,4 +1,3 @@
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -12,7 +11,7 @@ import Darwin
 final class DirectoryLock: Sendable {
     let path: String
     private let fd: Int32
-    private let released = Mutex(false)
+    private let released = Locked(false)
 
     enum Failure: Error { case held, io(IOError) }
 

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// A least-recently-used cache bounded both by entry count and by total cost (bytes, as
 /// estimated by the caller), with O(1) get, insert, update and remove.
 ///
@@ -220,7 +218,7 @@ struct LRUCache<Key: Hashable, Value> {
 /// A segment evicted from here is still in the log and is read back from it on access, so
 /// the cache only ever holds copies; dropping anything is always safe.
 ///
-/// Thread-safe: one `Mutex` around the LRU and the counters. Critical sections are O(1)
+/// Thread-safe: one lock (`Locked`) around the LRU and the counters. Critical sections are O(1)
 /// (amortized for evictions) and do no I/O; keys and costs are computed before locking.
 final class ActiveTierCache: Sendable {
     /// Project id + segment id, compared by UTF-8 bytes (NFC and NFD spellings are
@@ -252,14 +250,14 @@ final class ActiveTierCache: Sendable {
         var evictions = 0
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
     let maxSegments: Int
     let maxBytes: Int
 
     init(maxSegments: Int, maxBytes: Int) {
         self.maxSegments = maxSegments
         self.maxBytes = maxBytes
-        state = Mutex(State(lru: LRUCache(maxCount: maxSegments, maxBytes: maxBytes)))
+        state = Locked(State(lru: LRUCache(maxCount: maxSegments, maxBytes: maxBytes)))
     }
 
     /// Fixed part of a segment's cost, for what does not grow with its strings: the

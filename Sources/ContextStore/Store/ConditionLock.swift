@@ -35,6 +35,12 @@ final class ConditionLock: @unchecked Sendable {
         return try body()
     }
 
+    func withLockTyped<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body()
+    }
+
     /// Waits (the lock must be held), at most `milliseconds` if given.
     func wait(milliseconds: Int? = nil) {
         guard let ms = milliseconds else {

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// When log files replaced by a compaction may be deleted: only once no reader uses them.
 ///
 /// Two kinds of readers hold log files. Searches and gets read records inside
@@ -22,7 +20,7 @@ final class FileLifetimes: Sendable {
         var pending: Set<Key> = []
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let delete: @Sendable (Key) -> Void
 
     /// `delete` removes a retired file (and forgets any map of it); called with no lock held.
@@ -70,11 +68,11 @@ final class FileLifetimes: Sendable {
 /// A set of pinned log files; released explicitly or when dropped.
 final class FilePin: Sendable {
     private let owner: FileLifetimes
-    private let keys: Mutex<[FileLifetimes.Key]?>
+    private let keys: Locked<[FileLifetimes.Key]?>
 
     fileprivate init(owner: FileLifetimes, keys: [FileLifetimes.Key]) {
         self.owner = owner
-        self.keys = Mutex(keys)
+        self.keys = Locked(keys)
     }
 
     func release() {

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// An import transaction: segments appended to it become visible together at commit, or
 /// never. While one is open, other writes to the store wait (so do not write through the
 /// store while holding one). A kill before commit leaves none of its segments; a dropped,
@@ -13,7 +11,7 @@ public final class ImportTransaction: Sendable {
 
     private let store: ContextStore
     private let id: UInt64
-    private let state = Mutex(State.open)
+    private let state = Locked(State.open)
 
     init(store: ContextStore, id: UInt64) {
         self.store = store

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Read-only maps of log files for point reads (get, search results), shared by all
 /// readers. A file is mapped once for at least the configured log size: mapping past the
 /// end of a file is allowed, and only acknowledged bytes (always inside the file) are
@@ -8,7 +6,7 @@ import Synchronization
 final class LogMapCache: Sendable {
     let layout: StoreLayout
     let minimumLength: Int
-    private let maps = Mutex<[Key: MappedFile]>([:])
+    private let maps = Locked<[Key: MappedFile]>([:])
 
     struct Key: Hashable { var project: UInt64; var file: UInt32 }
 

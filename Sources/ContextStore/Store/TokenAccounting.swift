@@ -7,7 +7,7 @@ import Synchronization
 final class TokenAccounting: Sendable {
     let encoding: TokenEncoding
     let vocabularyDirectory: String?
-    private let tokenizer = Mutex<Tokenizer?>(nil)
+    private let tokenizer = Locked<Tokenizer?>(nil)
     /// How many texts were tokenized: the cache is observable.
     let countsComputed = Atomic<Int>(0)
 

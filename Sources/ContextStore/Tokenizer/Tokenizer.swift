@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Counts and encodes text exactly like OpenAI tiktoken's `encode_ordinary`
 /// (special-token strings such as `<|endoftext|>` are ordinary text).
 ///
@@ -17,7 +15,7 @@ public final class Tokenizer: Sendable {
 
     /// Loaded tokenizers by encoding and resolved directory. Loading happens under the
     /// lock so concurrent first calls read the file once.
-    private static let loaded = Mutex<[String: Tokenizer]>([:])
+    private static let loaded = Locked<[String: Tokenizer]>([:])
 
     /// Loads (and caches process-wide, one instance per encoding+directory) the vocabulary.
     /// Directory: `vocabularyDirectory`, else `$CONTEXTSTORE_VOCAB_DIR`, else

@@ -15,7 +15,7 @@ import Testing
     /// Per id: versions started and acknowledged, and which versions were deletes.
     final class Oracle: Sendable {
         struct History { var started = 0; var acked = 0; var deletes = Set<Int>() }
-        let state = Mutex<[String: History]>([:])
+        let state = Locked<[String: History]>([:])
 
         func start(_ id: String, version: Int, delete: Bool) {
             state.withLock { s in
@@ -37,7 +37,7 @@ import Testing
     /// State the tasks share: how many writers finished, and what went wrong.
     final class Shared: Sendable {
         let writersDone = Atomic<Int>(0)
-        let failures = Mutex<[String]>([])
+        let failures = Locked<[String]>([])
         var running: Bool { writersDone.load(ordering: .sequentiallyConsistent) < 2 }
         func fail(_ s: String) { failures.withLock { if $0.count < 20 { $0.append(s) } } }
     }
