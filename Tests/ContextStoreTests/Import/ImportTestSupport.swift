@@ -20,6 +20,7 @@ enum ImportTestSupport {
     /// import leaves each byte as it was.
     static let layoutScript = #"""
 import hashlib, json, os, random, sys
+from old_layer import legacy_document
 src, out, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
 rng = random.Random(seed)
 
@@ -68,14 +69,7 @@ for pid, ps in projects.items():
     for m, ms in months.items():
         dump("monthly/stashed/%s_%s.json" % (esc(pid), m), {"segments": ms})
 
-legacy = {"version": "1.0", "projects": {}}
-for pid, ps in projects.items():
-    by_task, by_file, by_tag = {}, {}, {}
-    for s in ps:
-        if s["task_id"] is not None: by_task.setdefault(s["task_id"], []).append(s["segment_id"])
-        if s["file_path"] is not None: by_file.setdefault(s["file_path"], []).append(s["segment_id"])
-        for t in s["tags"]: by_tag.setdefault(t, []).append(s["segment_id"])
-    legacy["projects"][pid] = {"segments": ps, "indexes": {"by_task": by_task, "by_file": by_file, "by_tag": by_tag}}
+legacy = legacy_document(projects)
 dump("legacy/storage.json", legacy)
 
 os.makedirs(os.path.join(out, "ndjson"), exist_ok=True)

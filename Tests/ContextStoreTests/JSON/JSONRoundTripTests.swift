@@ -10,6 +10,7 @@ import Testing
     /// in every form, with `json.dump(obj, f, indent=2)` and compact NDJSON lines.
     static let generator = #"""
 import json, random, sys, os
+from old_layer import legacy_document
 from datetime import datetime, timedelta, timezone
 from typing import List, Literal, Optional, Tuple
 from pydantic import BaseModel
@@ -105,14 +106,7 @@ for month, ms in list(by_month.items())[:3]:
 projects = {}
 for s in segs:
     projects.setdefault(s["project_id"], []).append(s)
-legacy = {"version": "1.0", "projects": {}}
-for pid, ps in projects.items():
-    by_task, by_file, by_tag = {}, {}, {}
-    for s in ps:
-        if s["task_id"] is not None: by_task.setdefault(s["task_id"], []).append(s["segment_id"])
-        if s["file_path"] is not None: by_file.setdefault(s["file_path"], []).append(s["segment_id"])
-        for t in s["tags"]: by_tag.setdefault(t, []).append(s["segment_id"])
-    legacy["projects"][pid] = {"segments": ps, "indexes": {"by_task": by_task, "by_file": by_file, "by_tag": by_tag}}
+legacy = legacy_document(projects)
 dump("storage.json", legacy)
 with open(os.path.join(out_dir, "log.ndjson"), "w", encoding="utf-8") as f:
     for s in segs:

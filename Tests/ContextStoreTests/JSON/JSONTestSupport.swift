@@ -5,12 +5,16 @@ import Testing
 /// Helpers shared by the JSON tests: Python as the oracle, temporary directories, readers
 /// over bytes with chosen chunk sizes.
 enum JSONTestSupport {
-    /// Runs `python3 -c script args...` and returns its stdout; records a test issue (and
-    /// returns nil) if it fails.
+    /// `Tests/Oracles`: Python modules the scripts import (`old_layer`).
+    static let oracles = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Oracles").path
+
+    /// Runs `python3 -c script args...` (with `Tests/Oracles` on PYTHONPATH) and returns its
+    /// stdout; records a test issue (and returns nil) if it fails.
     static func python(_ script: String, _ args: [String] = []) -> [UInt8]? {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", script] + args
+        p.arguments = ["PYTHONPATH=" + oracles, "python3", "-c", script] + args
         let out = Pipe()
         let errPath = NSTemporaryDirectory() + "contextstore-py-stderr-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         _ = FileManager.default.createFile(atPath: errPath, contents: nil)

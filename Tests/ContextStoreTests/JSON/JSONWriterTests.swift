@@ -54,19 +54,13 @@ for line in open(sys.argv[1]).read().split("\n"):
         try Data(try JSONTestSupport.write(segs, as: .ndjson)).write(to: URL(fileURLWithPath: dir + "/in.ndjson"))
         let script = #"""
 import json, sys, os
+from old_layer import legacy_document
 d = sys.argv[1]
 segs = [json.loads(l) for l in open(os.path.join(d, "in.ndjson"), encoding="utf-8")]
 projects = {"empty-first": []}
 for s in segs: projects.setdefault(s["project_id"], []).append(s)
 projects["empty-last"] = []
-legacy = {"version": "1.0", "projects": {}}
-for pid, ps in projects.items():
-    by_task, by_file, by_tag = {}, {}, {}
-    for s in ps:
-        if s["task_id"] is not None: by_task.setdefault(s["task_id"], []).append(s["segment_id"])
-        if s["file_path"] is not None: by_file.setdefault(s["file_path"], []).append(s["segment_id"])
-        for t in s["tags"]: by_tag.setdefault(t, []).append(s["segment_id"])
-    legacy["projects"][pid] = {"segments": ps, "indexes": {"by_task": by_task, "by_file": by_file, "by_tag": by_tag}}
+legacy = legacy_document(projects)
 compact = dict(ensure_ascii=False, separators=(",", ":"))
 with open(os.path.join(d, "legacy.json"), "w", encoding="utf-8") as f: json.dump(legacy, f, indent=2)
 with open(os.path.join(d, "legacy-compact.json"), "w", encoding="utf-8") as f: json.dump(legacy, f, **compact)
