@@ -59,7 +59,17 @@ struct CompactionJob {
     func run() throws(StoreError) -> CompactionOutput {
         var out = CompactionOutput(plan: plan, files: [], index: nil, remap: [])
         let memtable = MemTable(start: LogPosition(file: plan.outputFiles.first ?? 0, offset: Int64(LogFormat.fileHeaderSize)))
-        var writer = OutputLog(plan: plan, layout: layout)
+        // Output files take the reserved numbers: the job never needs the writer mid-way.
+        var reserved = plan.outputFiles[...]
+        let (layout, plan) = (self.layout, self.plan)
+        var writer = SealedLogWriter(layout: layout, projectNumber: plan.projectNumber, storeUUID: plan.storeUUID,
+                                     logFileSize: plan.logFileSize) { () throws(StoreError) -> UInt32 in
+            guard let n = reserved.popFirst() else {
+                throw .corruption(file: layout.logDirectory(plan.projectNumber), offset: 0,
+                                  reason: "compaction output needs more than the \(plan.outputFiles.count) files reserved")
+            }
+            return n
+        }
         var pendingDocs: [(ContextSegment, index: Int, remapAt: (input: Int, doc: Int))] = []
 
         func flushBatch() throws(StoreError) {
@@ -126,98 +136,5 @@ struct CompactionJob {
             out.index = try IndexSegment(path: path, number: plan.outputIndex, project: plan.projectNumber)
         }
         return out
-    }
-}
-
-/// The output log files of a compaction: batches placed one after another, a new file
-/// (from the reserved numbers) when the next batch would pass the size limit, written in
-/// large chunks and synced at the end.
-private struct OutputLog {
-    let plan: CompactionPlan
-    let layout: StoreLayout
-    private var builder = BatchBuilder()
-    private var handle: FileHandle? = nil
-    private var fileIndex = -1
-    private var size: Int64 = 0
-    private var buffer: [UInt8] = []
-    private var bufferStart: Int64 = 0
-    private var entries: [Manifest.LogFileEntry] = []
-
-    init(plan: CompactionPlan, layout: StoreLayout) {
-        self.plan = plan
-        self.layout = layout
-    }
-
-    var recordsInBatch: Int { builder.recordCount }
-    var batchBytes: Int { builder.uncompressedSize }
-
-    mutating func append(seq: UInt64, record: EncodedRecord) {
-        builder.append(seq: seq, record: record)
-    }
-
-    /// Closes the current batch into the current file; returns where it was placed.
-    mutating func closeBatch() throws(StoreError) -> (file: UInt32, offset: Int64)? {
-        guard !builder.isEmpty else { return nil }
-        var frame: [UInt8] = []
-        let (count, first, last) = (builder.recordCount, builder.firstSeq, builder.lastSeq)
-        builder.finish(appendingTo: &frame)
-        builder = BatchBuilder()
-        if handle == nil || (size + Int64(frame.count) > Int64(plan.logFileSize) && size > Int64(LogFormat.fileHeaderSize)) {
-            try startFile()
-        }
-        let offset = size
-        buffer.append(contentsOf: frame)
-        size += Int64(frame.count)
-        var e = entries[entries.count - 1]
-        if e.recordCount == 0 { e.firstSeq = first }
-        e.lastSeq = last
-        e.recordCount += UInt64(count)
-        e.size = size
-        entries[entries.count - 1] = e
-        if buffer.count >= 4 << 20 { try flush() }
-        return (entries[entries.count - 1].number, offset)
-    }
-
-    private mutating func flush() throws(StoreError) {
-        guard let h = handle, !buffer.isEmpty else { return }
-        do throws(IOError) { try h.write(buffer, at: bufferStart) } catch { throw StoreError(error) }
-        bufferStart += Int64(buffer.count)
-        buffer.removeAll(keepingCapacity: true)
-    }
-
-    private mutating func startFile() throws(StoreError) {
-        try finishFile()
-        fileIndex += 1
-        guard fileIndex < plan.outputFiles.count else {
-            throw .corruption(file: layout.logDirectory(plan.projectNumber), offset: 0,
-                              reason: "compaction output needs more than the \(plan.outputFiles.count) files reserved")
-        }
-        let number = plan.outputFiles[fileIndex]
-        let path = layout.logFile(project: plan.projectNumber, file: number)
-        let header = LogFileHeader(fileNumber: number, projectNumber: plan.projectNumber, storeUUID: plan.storeUUID)
-        do throws(IOError) {
-            let h = try FileHandle.createTruncating(path)
-            try h.write(header.encode(), at: 0)
-            handle = h
-        } catch { throw StoreError(error) }
-        size = Int64(LogFormat.fileHeaderSize)
-        bufferStart = size
-        entries.append(Manifest.LogFileEntry(number: number, sealed: true, size: size, recordCount: 0, firstSeq: 0, lastSeq: 0))
-    }
-
-    private mutating func finishFile() throws(StoreError) {
-        guard let h = handle else { return }
-        try flush()
-        do throws(IOError) { try h.sync() } catch { throw StoreError(error) }
-        handle = nil
-    }
-
-    /// Syncs the last file and the directory; returns the files written.
-    mutating func finish() throws(StoreError) -> [Manifest.LogFileEntry] {
-        try finishFile()
-        if !entries.isEmpty {
-            do throws(IOError) { try FileSystem.syncDirectory(layout.logDirectory(plan.projectNumber)) } catch { throw StoreError(error) }
-        }
-        return entries
     }
 }

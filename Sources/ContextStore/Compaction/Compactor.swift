@@ -122,7 +122,8 @@ final class Compactor: @unchecked Sendable {
             if case .closed = error { return }
             lock.withLock { lastError = error }
         }
-        lastChange = writer.statistics.seals + writer.statistics.compactions
+        let after = writer.statistics
+        lastChange = after.seals + after.compactions
     }
 
     private func fullPass(progress: Progress?) -> Result<CompactionReport, StoreError> {

@@ -6,10 +6,9 @@ extension LogWriter {
     /// What the policy sees of each index file of a project.
     func compactionCandidates(_ p: Int) -> [CompactionPolicy.Entry] {
         let project = manifest.projects[p]
-        let sizes = Dictionary(project.files.map { ($0.number, $0) }, uniquingKeysWith: { a, _ in a })
         let pi = indexes[p]!.writerView
         return zip(project.indexes, pi.segments).map { entry, sealed in
-            let files = entry.logFiles.compactMap { sizes[$0] }
+            let files = project.ownedFiles(entry)
             return CompactionPolicy.Entry(bytes: files.reduce(0) { $0 + $1.size },
                                           docs: Int(entry.docCount), deadDocs: sealed.deadCount,
                                           records: Int(files.reduce(0) { $0 + $1.recordCount }))
@@ -31,7 +30,6 @@ extension LogWriter {
             range = r
         }
         let project = manifest.projects[p]
-        let byNumber = Dictionary(project.files.map { ($0.number, $0) }, uniquingKeysWith: { a, _ in a })
         let pi = indexes[p]!.writerView
         var inputs: [CompactionPlan.Input] = []
         for k in range {
@@ -39,7 +37,7 @@ extension LogWriter {
             let sealed = pi.segments[k]
             precondition(sealed.segment.number == entry.number, "index entries and segments out of step")
             inputs.append(.init(entry: entry, segment: sealed.segment, dead: sealed.dead,
-                                files: entry.logFiles.compactMap { byNumber[$0] }))
+                                files: project.ownedFiles(entry)))
         }
         let inputFiles = inputs.reduce(0) { $0 + $1.files.count }
         let inputBytes = inputs.reduce(Int64(0)) { $0 + $1.files.reduce(0) { $0 + $1.size } }

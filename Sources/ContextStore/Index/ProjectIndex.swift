@@ -117,8 +117,7 @@ final class ProjectIndex: @unchecked Sendable {
                 return (number, m[Int(doc)])
             }
         }
-        allDocs = segments.reduce(0) { $0 + $1.segment.docCount } + memtable.docCount
-        allWords = segments.reduce(0) { $0 + $1.segment.totalWords } + memtable.totalWords
+        recountAll()
     }
 
     /// Installs a committed import: the older versions it supersedes die (persisted in
@@ -136,6 +135,11 @@ final class ProjectIndex: @unchecked Sendable {
         }
         segments += x.staged
         totals = x.totals
+        recountAll()
+    }
+
+    /// BM25's N and total length after index files were replaced (dead docs included).
+    private func recountAll() {
         allDocs = segments.reduce(0) { $0 + $1.segment.docCount } + memtable.docCount
         allWords = segments.reduce(0) { $0 + $1.segment.totalWords } + memtable.totalWords
     }

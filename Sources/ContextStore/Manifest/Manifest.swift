@@ -63,6 +63,11 @@ extension Manifest.ProjectEntry {
         return files[start...]
     }
 
+    /// The file entries an index entry owns, in its order.
+    func ownedFiles(_ entry: Manifest.IndexEntry) -> [Manifest.LogFileEntry] {
+        entry.logFiles.compactMap { n in files.first { $0.number == n } }
+    }
+
     /// Sealed files that no index entry owns yet (rolled since the last seal), in log order.
     var unownedSealedFiles: [UInt32] {
         let owned = Set(indexes.flatMap(\.logFiles))

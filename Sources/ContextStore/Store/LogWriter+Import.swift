@@ -17,15 +17,14 @@ extension LogWriter {
         let isNew: Bool
         var nextFile: UInt32
         var nextIndex: UInt32
-        /// Closed staged files, in log order, and the index entries that own them.
-        var files: [Manifest.LogFileEntry] = []
+        /// The staged log files (set right after init: its numbering refers to this object),
+        /// and the index entries that own them.
+        var log: SealedLogWriter!
         var entries: [Manifest.IndexEntry] = []
-        var handle: FileHandle? = nil
-        var current = Manifest.LogFileEntry(number: 0, sealed: true, size: 0, recordCount: 0, firstSeq: 0, lastSeq: 0)
-        var builder = BatchBuilder()
+        /// Operations of the open batch, with their index in it.
         var pending: [(LogWriter.IndexOperation, Int)] = []
         let index: ProjectIndex
-        /// Every path created, for rollback.
+        /// Index and deletion files created, for rollback (the log knows its own).
         var created: [String] = []
 
         init(projectID: String, number: UInt64, isNew: Bool, nextFile: UInt32, nextIndex: UInt32) {
@@ -74,6 +73,10 @@ extension LogWriter {
             } catch { throw StoreError(error) }
         }
         try FileSystem.makeDirectoryOrThrow(layout.indexDirectory(s.number))
+        s.log = SealedLogWriter(layout: layout, projectNumber: s.number, storeUUID: manifest.storeUUID,
+                                logFileSize: configuration.logFileSize) { [unowned self, unowned s] in
+            self.nextStagedNumber(s, \.nextFileNumber, \.nextFile)
+        }
         staging.projects[key] = s
         staging.order.append(key)
         return s
@@ -83,31 +86,16 @@ extension LogWriter {
     func importAppend(_ ops: [Operation]) throws(StoreError) {
         for op in ops {
             let s = try stagedProject(op.projectID)
-            s.pending.append((op.index, s.builder.recordCount))
-            s.builder.append(seq: nextSeq, record: op.record)
+            s.pending.append((op.index, s.log.recordsInBatch))
+            s.log.append(seq: nextSeq, record: op.record)
             nextSeq += 1
-            if s.builder.uncompressedSize >= configuration.batchTargetBytes { try closeStagedBatch(s) }
+            if s.log.batchBytes >= configuration.batchTargetBytes { try closeStagedBatch(s) }
         }
         importStaging!.segments += ops.count
     }
 
     private func closeStagedBatch(_ s: StagedProject) throws(StoreError) {
-        guard !s.builder.isEmpty else { return }
-        var frame: [UInt8] = []
-        let (count, first, last) = (s.builder.recordCount, s.builder.firstSeq, s.builder.lastSeq)
-        s.builder.finish(appendingTo: &frame)
-        s.builder = BatchBuilder()
-        if s.handle == nil || (s.current.size + Int64(frame.count) > Int64(configuration.logFileSize)
-                               && s.current.size > Int64(LogFormat.fileHeaderSize)) {
-            try startStagedFile(s)
-        }
-        let offset = s.current.size
-        do throws(IOError) { try s.handle!.write(frame, at: offset) } catch { throw StoreError(error) }
-        if s.current.recordCount == 0 { s.current.firstSeq = first }
-        s.current.lastSeq = last
-        s.current.recordCount += UInt64(count)
-        s.current.size += Int64(frame.count)
-        let file = s.current.number
+        guard let (file, offset) = try s.log.closeBatch() else { return }
         let ops = s.pending
         s.pending = []
         for (op, i) in ops {
@@ -121,60 +109,29 @@ extension LogWriter {
         if needsSeal(s.index.memtable) { try sealStaged(s) }
     }
 
-    /// The next staged log file number: from the MANIFEST's counter for an existing
-    /// project (so the files its commit-time seal creates never collide), else the staged one.
-    private func nextStagedFile(_ s: StagedProject) -> UInt32 {
+    /// The next staged log file or index number: from the MANIFEST's counter for an
+    /// existing project (so the files its commit-time seal creates never collide), else
+    /// the staged project's own counter.
+    private func nextStagedNumber(_ s: StagedProject, _ counter: WritableKeyPath<Manifest.ProjectEntry, UInt32>,
+                                  _ staged: ReferenceWritableKeyPath<StagedProject, UInt32>) -> UInt32 {
         if !s.isNew, let p = projectIndex[ByteKey(s.projectID)] {
-            let n = manifest.projects[p].nextFileNumber
-            manifest.projects[p].nextFileNumber = n + 1
+            let n = manifest.projects[p][keyPath: counter]
+            manifest.projects[p][keyPath: counter] = n + 1
             return n
         }
-        defer { s.nextFile += 1 }
-        return s.nextFile
-    }
-
-    private func nextStagedIndex(_ s: StagedProject) -> UInt32 {
-        if !s.isNew, let p = projectIndex[ByteKey(s.projectID)] {
-            let n = manifest.projects[p].nextIndexNumber
-            manifest.projects[p].nextIndexNumber = n + 1
-            return n
-        }
-        defer { s.nextIndex += 1 }
-        return s.nextIndex
-    }
-
-    private func startStagedFile(_ s: StagedProject) throws(StoreError) {
-        try finishStagedFile(s)
-        let number = nextStagedFile(s)
-        let path = layout.logFile(project: s.number, file: number)
-        let header = LogFileHeader(fileNumber: number, projectNumber: s.number, storeUUID: manifest.storeUUID)
-        do throws(IOError) {
-            let h = try FileHandle.createTruncating(path)
-            s.created.append(path)
-            try h.write(header.encode(), at: 0)
-            s.handle = h
-        } catch { throw StoreError(error) }
-        s.current = Manifest.LogFileEntry(number: number, sealed: true, size: Int64(LogFormat.fileHeaderSize),
-                                          recordCount: 0, firstSeq: 0, lastSeq: 0)
-    }
-
-    /// Syncs and closes the current staged file (it stays unowned until the next staged seal).
-    private func finishStagedFile(_ s: StagedProject) throws(StoreError) {
-        guard let h = s.handle else { return }
-        do throws(IOError) { try h.sync() } catch { throw StoreError(error) }
-        s.files.append(s.current)
-        s.handle = nil
+        defer { s[keyPath: staged] += 1 }
+        return s[keyPath: staged]
     }
 
     /// Writes the staged memtable as a staged index file owning the staged files written
     /// since the last one. Its dead docs stay in memory until commit.
     private func sealStaged(_ s: StagedProject) throws(StoreError) {
-        try finishStagedFile(s)
+        try s.log.finishFile()
         let owned = Set(s.entries.flatMap(\.logFiles))
-        let files = s.files.map(\.number).filter { !owned.contains($0) }
+        let files = s.log.entries.map(\.number).filter { !owned.contains($0) }
         guard !files.isEmpty else { return }
         let m = s.index.memtable
-        let number = nextStagedIndex(s)
+        let number = nextStagedNumber(s, \.nextIndexNumber, \.nextIndex)
         let path = layout.indexFile(project: s.number, index: number)
         do throws(IOError) {
             let h = try FileHandle.createTruncating(path)
@@ -231,13 +188,13 @@ extension LogWriter {
             }
             if let p = projectIndex[key] {
                 let install = try supersede(p, by: s, sealed: sealed)
-                manifest.projects[p].files.insert(contentsOf: s.files, at: manifest.projects[p].files.count - 1)
+                manifest.projects[p].files.insert(contentsOf: s.log.entries, at: manifest.projects[p].files.count - 1)
                 manifest.projects[p].indexes += s.entries
                 manifest.projects[p].totals = install.totals
                 installs.append((p, install))
             } else {
                 manifest.nextProjectNumber = max(manifest.nextProjectNumber, s.number + 1)
-                var entry = Manifest.ProjectEntry(number: s.number, projectID: s.projectID, nextFileNumber: s.nextFile, files: s.files)
+                var entry = Manifest.ProjectEntry(number: s.number, projectID: s.projectID, nextFileNumber: s.nextFile, files: s.log.entries)
                 entry.nextIndexNumber = s.nextIndex
                 entry.indexes = s.entries
                 entry.totals = s.index.totals
@@ -332,8 +289,7 @@ extension LogWriter {
         importStaging = nil
         for key in staging.order {
             let s = staging.projects[key]!
-            s.handle = nil
-            for path in s.created { try? FileSystem.unlink(path) }
+            for path in s.log.paths + s.created { try? FileSystem.unlink(path) }
             if s.isNew {
                 try? FileSystem.removeDirectory(layout.indexDirectory(s.number))
                 try? FileSystem.removeDirectory(layout.logDirectory(s.number))

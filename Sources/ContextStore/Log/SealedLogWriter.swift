@@ -1,0 +1,99 @@
+/// Writes records into a run of new log files that no MANIFEST names yet: compaction
+/// output and import staging. Batches are placed one after another; a new file (numbered
+/// by `nextNumber`) starts when the next batch would pass `logFileSize`; bytes go out in
+/// large writes, and a file is synced when the next one starts or `finishFile` is called.
+/// The files are complete and sealed once finished; publishing them is the caller's job.
+struct SealedLogWriter {
+    let layout: StoreLayout
+    let projectNumber: UInt64
+    let storeUUID: [UInt8]
+    let logFileSize: Int
+    private let nextNumber: () throws(StoreError) -> UInt32
+    private var builder = BatchBuilder()
+    private var handle: FileHandle? = nil
+    private var size: Int64 = 0
+    private var buffer: [UInt8] = []
+    private var bufferStart: Int64 = 0
+    /// Every file started, in order (the last one may still be open).
+    private(set) var entries: [Manifest.LogFileEntry] = []
+
+    init(layout: StoreLayout, projectNumber: UInt64, storeUUID: [UInt8], logFileSize: Int, nextNumber: @escaping () throws(StoreError) -> UInt32) {
+        self.layout = layout
+        self.projectNumber = projectNumber
+        self.storeUUID = storeUUID
+        self.logFileSize = logFileSize
+        self.nextNumber = nextNumber
+    }
+
+    var recordsInBatch: Int { builder.recordCount }
+    var batchBytes: Int { builder.uncompressedSize }
+    /// Paths of the files started (to delete them if the work is abandoned).
+    var paths: [String] { entries.map { layout.logFile(project: projectNumber, file: $0.number) } }
+
+    mutating func append(seq: UInt64, record: EncodedRecord) {
+        builder.append(seq: seq, record: record)
+    }
+
+    /// Closes the current batch into the current file; returns where it was placed.
+    mutating func closeBatch() throws(StoreError) -> (file: UInt32, offset: Int64)? {
+        guard !builder.isEmpty else { return nil }
+        var frame: [UInt8] = []
+        let (count, first, last) = (builder.recordCount, builder.firstSeq, builder.lastSeq)
+        builder.finish(appendingTo: &frame)
+        builder = BatchBuilder()
+        if handle == nil || (size + Int64(frame.count) > Int64(logFileSize) && size > Int64(LogFormat.fileHeaderSize)) {
+            try startFile()
+        }
+        let offset = size
+        buffer.append(contentsOf: frame)
+        size += Int64(frame.count)
+        var e = entries[entries.count - 1]
+        if e.recordCount == 0 { e.firstSeq = first }
+        e.lastSeq = last
+        e.recordCount += UInt64(count)
+        e.size = size
+        entries[entries.count - 1] = e
+        if buffer.count >= 4 << 20 { try flush() }
+        return (e.number, offset)
+    }
+
+    private mutating func flush() throws(StoreError) {
+        guard let h = handle, !buffer.isEmpty else { return }
+        do throws(IOError) { try h.write(buffer, at: bufferStart) } catch { throw StoreError(error) }
+        bufferStart += Int64(buffer.count)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private mutating func startFile() throws(StoreError) {
+        try finishFile()
+        let number = try nextNumber()
+        let path = layout.logFile(project: projectNumber, file: number)
+        let header = LogFileHeader(fileNumber: number, projectNumber: projectNumber, storeUUID: storeUUID)
+        do throws(IOError) {
+            let h = try FileHandle.createTruncating(path)
+            entries.append(Manifest.LogFileEntry(number: number, sealed: true, size: Int64(LogFormat.fileHeaderSize),
+                                                 recordCount: 0, firstSeq: 0, lastSeq: 0))
+            try h.write(header.encode(), at: 0)
+            handle = h
+        } catch { throw StoreError(error) }
+        size = Int64(LogFormat.fileHeaderSize)
+        bufferStart = size
+    }
+
+    /// Writes out and syncs the open file; the next batch starts a new one.
+    mutating func finishFile() throws(StoreError) {
+        guard let h = handle else { return }
+        try flush()
+        do throws(IOError) { try h.sync() } catch { throw StoreError(error) }
+        handle = nil
+    }
+
+    /// Finishes the open file and syncs the directory; returns the files written.
+    mutating func finish() throws(StoreError) -> [Manifest.LogFileEntry] {
+        try finishFile()
+        if !entries.isEmpty {
+            do throws(IOError) { try FileSystem.syncDirectory(layout.logDirectory(projectNumber)) } catch { throw StoreError(error) }
+        }
+        return entries
+    }
+}
