@@ -356,20 +356,39 @@ private func residentBytes() -> Int? {
     /// A long run at the default bounds: phases of tiny segments (the count bound binds)
     /// alternate with phases of segments up to 16 KiB (the byte bound binds). The accounted
     /// bytes and count must never exceed the bounds, and the cache must not hold on to what
-    /// it dropped: resident memory growth stays within the bound plus a margin.
-    @Test func longRunStaysWithinBounds() {
+    /// it dropped: the resident memory the run adds stays within the byte bound + 5%.
+    ///
+    /// It runs in a child process (an exit test): resident memory is per process, and in
+    /// the test process the other suites running in parallel move it by hundreds of MiB.
+    @Test func longRunStaysWithinBounds() async {
+        // The child reports on stderr, one "FAIL: " line per failure and a closing
+        // "done" line, and exits 0 unless it crashed.
+        let result = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            let report = ActiveTierCacheTests.longRun().map { "FAIL: \($0)\n" }.joined() + "done\n"
+            FileHandle.standardError.write(Data(report.utf8))
+            exit(0)
+        }
+        guard let result else { return }
+        let lines = String(decoding: result.standardErrorContent, as: UTF8.self).split(separator: "\n")
+        #expect(lines.last == "done", "the child did not finish: \(lines)")
+        for failure in lines where failure.hasPrefix("FAIL: ") { Issue.record("\(failure)") }
+    }
+
+    /// The body of `longRunStaysWithinBounds`, run in the child; returns what failed.
+    static func longRun() -> [String] {
         let maxSegments = 10_000, maxBytes = 64 << 20
         let inserts = 1_000_000, phase = 50_000
         let cache = ActiveTierCache(maxSegments: maxSegments, maxBytes: maxBytes)
         var rng = TestRNG(seed: testSeed &+ 11)
+        // A fresh buffer per segment: every cached segment owns its own text, so a cache
+        // that kept what it dropped would hold the ~4 GiB that passes through.
         let rssBefore = residentBytes()
         var rssPeak = rssBefore ?? 0
         var overBound = 0, countBoundReached = false, byteBoundNear = false
         for i in 0..<inserts {
             let large = (i / phase) % 2 == 1
             let size = Int(rng.next() % (large ? 16_384 : 64))
-            // A fresh buffer each time: every cached segment owns its own text. (memset, as
-            // String(repeating:count:) runs byte by byte in a debug build: 10x the whole test.)
+            // memset, as String(repeating:count:) runs byte by byte in a debug build.
             let text = String(unsafeUninitializedCapacity: size) { buffer in
                 guard let base = buffer.baseAddress else { return 0 }
                 memset(base, 0x78, size)
@@ -380,20 +399,23 @@ private func residentBytes() -> Int? {
             if stats.count > maxSegments || stats.bytes > maxBytes { overBound += 1 }
             if stats.count == maxSegments { countBoundReached = true }
             if stats.bytes > maxBytes - 2 * (16_384 + ActiveTierCache.entryOverhead) { byteBoundNear = true }
-            if i % phase == phase - 1, let rss = residentBytes() { rssPeak = max(rssPeak, rss) }
+            if i % 5_000 == 4_999, let rss = residentBytes() { rssPeak = max(rssPeak, rss) }
         }
+        var failures: [String] = []
         let stats = cache.statistics
-        #expect(overBound == 0, "accounted bytes or count exceeded the bounds \(overBound) times")
-        #expect(countBoundReached && byteBoundNear, "both bounds must have been reached")
-        #expect(stats.evictions == inserts - stats.count)  // distinct keys: each one is cached or evicted
-        #expect(cache.invariantViolation() == nil)
-        // Coarse on purpose: RSS also moves with the allocator's retained free memory,
-        // the test runner and other tests running in parallel, and the cost is an
-        // estimate. A cache that kept what it dropped would grow by gigabytes (about 4 GiB
-        // of text passes through), so "growth < 2 x maxBytes + 64 MiB" still catches it.
+        if overBound != 0 { failures.append("accounted bytes or count exceeded the bounds \(overBound) times") }
+        if !(countBoundReached && byteBoundNear) { failures.append("both bounds must have been reached") }
+        // Distinct keys: each one is cached or evicted.
+        if stats.evictions != inserts - stats.count { failures.append("evictions \(stats.evictions) != \(inserts - stats.count)") }
+        if let violation = cache.invariantViolation() { failures.append("invariant: \(violation)") }
         if let before = rssBefore {
             let growth = rssPeak - before
-            #expect(growth < 2 * maxBytes + (64 << 20), "RSS grew by \(growth >> 20) MiB")
+            // The bound + 5% (the issue's allowance). Measured on Linux/glibc: ~66.5 MiB
+            // for the 64 MiB bound (allocator rounding and free-list slack on top of the
+            // estimated entry costs); a cache keeping what it dropped would add gigabytes.
+            let limit = maxBytes + maxBytes / 20
+            if growth > limit { failures.append("resident memory grew by \(growth >> 10) KiB, over \(limit >> 10) KiB") }
         }
+        return failures
     }
 }
