@@ -19,8 +19,9 @@ let package = Package(
             pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"])]
         ),
-        // Hardware CRC32C (SSE4.2, chosen at run time). The portable Swift version in
-        // ContextStore/Coding/CRC32C.swift is the fallback and the test oracle.
+        // Hardware CRC32C (SSE4.2) and SHA-256 block compression (SHA-NI), each chosen at
+        // run time. The portable Swift versions in ContextStore/Coding/CRC32C.swift and
+        // ContextStore/Hashing/SHA256.swift are the fallbacks and the test oracles.
         .target(name: "CContextStoreSupport"),
         .target(
             name: "ContextStore",

@@ -28,6 +28,8 @@ struct ImportCommand: AsyncParsableCommand {
 
     @OptionGroup var options: StoreOptions
     @Flag(name: .long, help: "Print a JSON summary on stdout.") var json = false
+    /// Crash tests: seal staged index files every N docs, so kills land between seals too.
+    @Option(name: .customLong("seal-docs"), help: .hidden) var sealDocs: Int?
     @Argument(help: ArgumentHelp("Segment files and old-layer directories, read in this order.",
                                  valueName: "FILE_OR_DIR"))
     var paths: [String]
@@ -37,7 +39,9 @@ struct ImportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try ContextStore.open(directory: options.directory)
+        var configuration = Configuration()
+        if let sealDocs { configuration.indexSealDocs = max(1, sealDocs) }
+        let store = try ContextStore.open(directory: options.directory, configuration: configuration)
         defer { store.close() }
         var bar: ProgressBar?
         var shown = 0

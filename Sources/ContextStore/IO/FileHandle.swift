@@ -1,3 +1,4 @@
+import CContextStoreSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -102,6 +103,12 @@ final class FileHandle: @unchecked Sendable {
         #else
         if fdatasync(fd) != 0 { throw IOError(op: "fdatasync", path: path, errno: errno) }
         #endif
+    }
+
+    /// Starts writing the file's dirty pages back without waiting (best effort: a hint
+    /// for files synced later, so the sync finds little left to do).
+    func startWriteback() {
+        _ = cs_start_writeback(fd)
     }
 
     func truncate(to size: Int64) throws(IOError) {

@@ -41,6 +41,13 @@ enum FileSystem {
         try makeDirectory(path)
     }
 
+    /// Makes a file's data durable through a new descriptor. (Linux reports a writeback
+    /// error to every descriptor's next sync since 4.13, so one that happened while the
+    /// file was closed is not lost, as long as the kernel keeps the file's inode.)
+    static func syncFile(_ path: String) throws(IOError) {
+        try FileHandle.openRead(path).sync()
+    }
+
     static func syncDirectory(_ path: String) throws(IOError) {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd < 0 { throw IOError(op: "open directory", path: path, errno: errno) }

@@ -114,8 +114,14 @@ enum ImportChunking {
     static let maxTextBytes = 4 << 20
 }
 
-/// One import in progress: reads files into chunks and keeps one append in flight.
+/// One import in progress: a pipeline of three stages on different threads. This task
+/// parses the next chunk; up to `maxInFlight` earlier chunks are being prepared (over the
+/// cores) or staged by the writer, which takes them in order; the writer's indexer builds
+/// the staged index behind it.
 struct ImportRun {
+    /// Chunks handed over and not yet settled: one staging while the next is prepared.
+    static let maxInFlight = 2
+
     let transaction: ImportTransaction
     let totalBytes: Int
     let progress: ((ImportProgress) -> Void)?
@@ -123,7 +129,7 @@ struct ImportRun {
     private var chunk: [ContextSegment] = []
     private var chunkOrigins: [Origin] = []
     private var chunkTextBytes = 0
-    private var inFlight: InFlight?
+    private var inFlight: [InFlight] = []
     private var paths: [String] = []
     private var bytesBeforeFile = 0
     private var segmentsRead = 0
@@ -136,10 +142,13 @@ struct ImportRun {
     }
 
     private struct InFlight {
-        let task: Task<StoreError?, Never>
+        let task: Task<Outcome, Never>
         let segments: [ContextSegment]
         let origins: [Origin]
     }
+
+    /// How a chunk ended. `skipped`: an earlier chunk failed, so it was never staged.
+    private enum Outcome { case staged, failed(StoreError), skipped }
 
     init(transaction: ImportTransaction, totalBytes: Int, progress: ((ImportProgress) -> Void)?) {
         self.transaction = transaction
@@ -184,36 +193,53 @@ struct ImportRun {
         try await settle()
     }
 
-    /// After a failure: waits for the append in flight (its result no longer matters).
+    /// After a failure: waits for the chunks in flight (their results no longer matter).
     mutating func abandon() async {
-        if let f = inFlight { _ = await f.task.value }
-        inFlight = nil
+        for f in inFlight { _ = await f.task.value }
+        inFlight = []
     }
 
-    /// Waits for the append in flight, then starts one with the current chunk.
+    /// Hands the current chunk over: it is prepared at once, and staged after the chunk
+    /// before it (if that one was staged). Waits for the oldest chunk first when
+    /// `maxInFlight` are out.
     private mutating func flush() async throws(ImportError) {
-        try await settle()
+        if inFlight.count >= Self.maxInFlight { try await settleOldest() }
         guard !chunk.isEmpty else { return }
-        let segments = chunk, transaction = transaction
-        let task = Task<StoreError?, Never> {
-            do throws(StoreError) {
-                try await transaction.append(segments)
-                return nil
-            } catch {
-                return error
+        let segments = chunk, transaction = transaction, previous = inFlight.last?.task
+        let task = Task<Outcome, Never> {
+            let prepared: Result<[LogWriter.Operation], StoreError>
+            do throws(StoreError) { prepared = .success(try transaction.prepare(segments)) } catch { prepared = .failure(error) }
+            if let previous {
+                guard case .staged = await previous.value else { return .skipped }
+            }
+            switch prepared {
+            case let .failure(error): return .failed(error)
+            case let .success(ops):
+                do throws(StoreError) { try await transaction.stage(ops) } catch { return .failed(error) }
+                return .staged
             }
         }
-        inFlight = InFlight(task: task, segments: segments, origins: chunkOrigins)
+        inFlight.append(InFlight(task: task, segments: segments, origins: chunkOrigins))
         chunk.removeAll(keepingCapacity: true)
         chunkOrigins.removeAll(keepingCapacity: true)
         chunkTextBytes = 0
     }
 
-    /// Waits for the append in flight; its failure becomes an error naming the segment.
+    /// Waits for every chunk in flight, in order.
     private mutating func settle() async throws(ImportError) {
-        guard let f = inFlight else { return }
-        inFlight = nil
-        guard let error = await f.task.value else { return }
+        while !inFlight.isEmpty { try await settleOldest() }
+    }
+
+    /// Waits for the oldest chunk in flight; its failure becomes an error naming the
+    /// segment. (Chunks are settled in order, so the first failure found is the first.)
+    private mutating func settleOldest() async throws(ImportError) {
+        let f = inFlight.removeFirst()
+        let error: StoreError
+        switch await f.task.value {
+        case .staged: return
+        case .skipped: throw ImportError(path: nil, reason: .store(.transactionFinished))  // unreachable: its predecessor's failure is thrown first
+        case let .failed(e): error = e
+        }
         guard case let .invalidSegment(id, why) = error else {
             throw ImportError(path: f.origins.first.map { paths[$0.file] }, reason: .store(error))
         }

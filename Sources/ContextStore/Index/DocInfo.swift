@@ -70,6 +70,8 @@ struct AnalyzedText: Sendable {
     var termBytes: [UInt8] = []
     var termEnds: [UInt32] = []
     var termFreqs: [UInt32] = []
+    /// `TermHash.hash` of each term.
+    var termHashes: [UInt64] = []
     var wordCount: UInt32 = 0
 
     init(_ text: String) {
@@ -85,6 +87,7 @@ struct AnalyzedText: Sendable {
         termBytes = table.arena
         termEnds = Array(table.starts.dropFirst())
         termFreqs = freqs
+        termHashes = table.hashes
     }
 
     var termCount: Int { termFreqs.count }

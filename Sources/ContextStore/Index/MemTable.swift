@@ -45,7 +45,7 @@ final class MemTable {
         totalWords += UInt64(analyzed.wordCount)
         textBytes += segment.text.utf8.count
         for i in 0..<analyzed.termCount {
-            let t = analyzed.withTerm(i) { terms.intern($0) }
+            let t = analyzed.withTerm(i) { terms.intern($0, hash: analyzed.termHashes[i]) }
             if t == postings.count {
                 postings.append([doc])
                 freqs.append([analyzed.termFreqs[i]])

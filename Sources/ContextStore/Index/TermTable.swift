@@ -6,7 +6,8 @@ struct TermTable {
     /// Start of term `i` in `arena`; term `i` ends at `starts[i + 1]`.
     private(set) var starts: [UInt32] = [0]
     private var slots: [Int32]
-    private var hashes: [UInt64] = []
+    /// `TermHash.hash` of term `i`.
+    private(set) var hashes: [UInt64] = []
     private var mask: Int
 
     init(capacity: Int = 1024) {
@@ -38,7 +39,12 @@ struct TermTable {
 
     /// The id of `key`, adding it if new.
     mutating func intern(_ key: UnsafeRawBufferPointer) -> Int {
-        let h = TermHash.hash(key)
+        intern(key, hash: TermHash.hash(key))
+    }
+
+    /// `intern(key)` when the caller already has `h == TermHash.hash(key)` (an analyzed
+    /// text carries its terms' hashes, so the indexer does not hash them again).
+    mutating func intern(_ key: UnsafeRawBufferPointer, hash h: UInt64) -> Int {
         var i = Int(truncatingIfNeeded: h) & mask
         while true {
             let s = slots[i]

@@ -1,13 +1,17 @@
 /// Writes records into a run of new log files that no MANIFEST names yet: compaction
 /// output and import staging. Batches are placed one after another; a new file (numbered
 /// by `nextNumber`) starts when the next batch would pass `logFileSize`; bytes go out in
-/// large writes, and a file is synced when the next one starts or `finishFile` is called.
-/// The files are complete and sealed once finished; publishing them is the caller's job.
+/// large writes, and a file is synced when the next one starts or `finishFile` is called
+/// (with `deferSync`, only its writeback is started then, and `syncDeferred` syncs them
+/// all: an import's staged files need to be durable only by its commit, and the writer
+/// should not wait on each one meanwhile). The files are complete and sealed once
+/// finished; publishing them is the caller's job.
 struct SealedLogWriter {
     let layout: StoreLayout
     let projectNumber: UInt64
     let storeUUID: [UInt8]
     let logFileSize: Int
+    let deferSync: Bool
     private let nextNumber: () throws(StoreError) -> UInt32
     private var builder = BatchBuilder()
     private var handle: FileHandle? = nil
@@ -16,12 +20,16 @@ struct SealedLogWriter {
     private var bufferStart: Int64 = 0
     /// Every file started, in order (the last one may still be open).
     private(set) var entries: [Manifest.LogFileEntry] = []
+    /// Finished files not yet synced (`deferSync` only).
+    private var unsynced: [String] = []
 
-    init(layout: StoreLayout, projectNumber: UInt64, storeUUID: [UInt8], logFileSize: Int, nextNumber: @escaping () throws(StoreError) -> UInt32) {
+    init(layout: StoreLayout, projectNumber: UInt64, storeUUID: [UInt8], logFileSize: Int, deferSync: Bool = false,
+         nextNumber: @escaping () throws(StoreError) -> UInt32) {
         self.layout = layout
         self.projectNumber = projectNumber
         self.storeUUID = storeUUID
         self.logFileSize = logFileSize
+        self.deferSync = deferSync
         self.nextNumber = nextNumber
     }
 
@@ -80,17 +88,32 @@ struct SealedLogWriter {
         bufferStart = size
     }
 
-    /// Writes out and syncs the open file; the next batch starts a new one.
+    /// Writes out and syncs the open file (or, with `deferSync`, starts its writeback);
+    /// the next batch starts a new one.
     mutating func finishFile() throws(StoreError) {
         guard let h = handle else { return }
         try flush()
-        do throws(IOError) { try h.sync() } catch { throw StoreError(error) }
+        if deferSync {
+            h.startWriteback()
+            unsynced.append(h.path)
+        } else {
+            do throws(IOError) { try h.sync() } catch { throw StoreError(error) }
+        }
         handle = nil
+    }
+
+    /// Syncs every file finished since the last call (`deferSync`).
+    mutating func syncDeferred() throws(StoreError) {
+        for path in unsynced {
+            do throws(IOError) { try FileSystem.syncFile(path) } catch { throw StoreError(error) }
+        }
+        unsynced.removeAll()
     }
 
     /// Finishes the open file and syncs the directory; returns the files written.
     mutating func finish() throws(StoreError) -> [Manifest.LogFileEntry] {
         try finishFile()
+        try syncDeferred()
         if !entries.isEmpty {
             do throws(IOError) { try FileSystem.syncDirectory(layout.logDirectory(projectNumber)) } catch { throw StoreError(error) }
         }

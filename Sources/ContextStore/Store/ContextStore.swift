@@ -1,3 +1,5 @@
+import Dispatch
+
 /// An open store: one directory, many projects, one writing handle at a time.
 ///
 /// Writes (`put`, `delete`) are `async`: they return once the records are written and,
@@ -86,15 +88,28 @@ public final class ContextStore: Sendable {
         }
         var segments = segments
         try tokens.prepare(&segments)
-        var ops: [LogWriter.Operation] = []
-        ops.reserveCapacity(segments.count)
-        for s in segments {
-            let record = EncodedRecord(.put(s))
-            if record.body.count > SegmentLimits.maxRecordBytes {
-                throw .invalidSegment(segmentID: s.segmentID, .tooLarge(
-                    field: "segment", bytes: record.body.count, limit: SegmentLimits.maxRecordBytes))
+        // Encoding and analysis are independent per segment: spread over the cores for
+        // large inputs (imports, big puts), in place, each iteration owning a range.
+        let n = segments.count
+        let bytes = segments.reduce(0) { $0 + $1.text.utf8.count }
+        let chunks = bytes < 256 << 10 ? 1 : min(n, SystemInfo.activeCores * 4)
+        let ops = [LogWriter.Operation](unsafeUninitializedCapacity: n) { buffer, count in
+            nonisolated(unsafe) let base = buffer.baseAddress!
+            segments.withUnsafeBufferPointer { input in
+                nonisolated(unsafe) let input = input
+                DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                    for i in c * n / chunks ..< (c + 1) * n / chunks {
+                        let s = input[i]
+                        (base + i).initialize(to: .init(projectID: s.projectID, record: EncodedRecord(.put(s)),
+                                                        index: .put(s, AnalyzedText(s.text))))
+                    }
+                }
             }
-            ops.append(.init(projectID: s.projectID, record: record, index: .put(s, AnalyzedText(s.text))))
+            count = n
+        }
+        for (i, op) in ops.enumerated() where op.record.body.count > SegmentLimits.maxRecordBytes {
+            throw .invalidSegment(segmentID: segments[i].segmentID, .tooLarge(
+                field: "segment", bytes: op.record.body.count, limit: SegmentLimits.maxRecordBytes))
         }
         return ops
     }

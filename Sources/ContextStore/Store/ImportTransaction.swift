@@ -4,8 +4,8 @@
 /// uncommitted transaction rolls back. A later segment with the same project and id
 /// supersedes an earlier one, inside the transaction as everywhere.
 ///
-/// Appends are prepared on the caller's thread (validation, token counts, encoding,
-/// analysis), like `put`, and staged by the writer (`LogWriter+Import.swift`).
+/// Appends are prepared on the caller's thread and the cores (validation, token counts,
+/// encoding, analysis), like `put`, and staged by the writer (`LogWriter+Import.swift`).
 public final class ImportTransaction: Sendable {
     private enum State { case open, finished, failed(StoreError) }
 
@@ -36,12 +36,30 @@ public final class ImportTransaction: Sendable {
     /// segments. After a throw the transaction is rolled back and every later call throws.
     public func append(_ segments: [ContextSegment]) async throws(StoreError) {
         try checkOpen()
+        let ops: [LogWriter.Operation]
+        do throws(StoreError) { ops = try prepare(segments) } catch {
+            await fail(error)
+            throw error
+        }
+        try await stage(ops)
+    }
+
+    /// The first half of `append`, with no effect on the transaction (so an importer can
+    /// prepare a chunk while the writer stages the one before, and name the segment a
+    /// failure belongs to before it rolls back): validation, token counts, encoding and
+    /// analysis.
+    func prepare(_ segments: [ContextSegment]) throws(StoreError) -> [LogWriter.Operation] {
+        try store.prepare(segments)
+    }
+
+    /// The second half of `append`: stages prepared operations, in call order. After a
+    /// throw the transaction is rolled back and every later call throws.
+    func stage(_ ops: [LogWriter.Operation]) async throws(StoreError) {
+        try checkOpen()
         do throws(StoreError) {
-            let ops = try store.prepare(segments)
             try await store.writer.perform(importID: id) { w throws(StoreError) in try w.importAppend(ops) }
         } catch {
-            state.withLock { $0 = .failed(error) }
-            await discard()
+            await fail(error)
             throw error
         }
     }
@@ -55,8 +73,7 @@ public final class ImportTransaction: Sendable {
             state.withLock { $0 = .finished }
             return n
         } catch {
-            state.withLock { $0 = .failed(error) }
-            await discard()
+            await fail(error)
             throw error
         }
     }
@@ -68,6 +85,11 @@ public final class ImportTransaction: Sendable {
             return false
         }
         if wasOpen { await discard() }
+    }
+
+    private func fail(_ error: StoreError) async {
+        state.withLock { $0 = .failed(error) }
+        await discard()
     }
 
     private func discard() async {

@@ -9,8 +9,14 @@
 /// files before the active one and appends the staged index files: the import appears
 /// whole. Rollback deletes the staged files. A crash before the publish leaves them as
 /// orphans, which open removes: none of the import is ever visible without all of it.
+///
+/// The writer thread encodes, compresses and writes the staged log; the staged indexes are
+/// built behind it by a `StagedIndexer` (a serial queue), so the two overlap.
 extension LogWriter {
-    final class StagedProject {
+    /// Shared by the writer and the staging indexer under the hand-over rule of
+    /// `StagedIndexer`: `index`, `entries` and `created` belong to the indexer until the
+    /// writer drains it; everything else is the writer's.
+    final class StagedProject: @unchecked Sendable {
         let projectID: String
         let number: UInt64
         /// The project did not exist when the import began: its slot is created at commit.
@@ -23,11 +29,20 @@ extension LogWriter {
         var entries: [Manifest.IndexEntry] = []
         /// Operations of the open batch, with their index in it.
         var pending: [(LogWriter.IndexOperation, Int)] = []
+        /// How many of `log.entries` index files own (or will, once the indexer gets to it).
+        var sealedFiles = 0
+        /// Written since the last seal: the writer's seal decision (the memtable is the
+        /// indexer's, behind it), on the same thresholds as `needsSeal`.
+        var docsSinceSeal = 0
+        var textBytesSinceSeal = 0
+        /// Builds `index` behind the writer (shared by the import's projects).
+        let indexer: StagedIndexer
         let index: ProjectIndex
         /// Index and deletion files created, for rollback (the log knows its own).
         var created: [String] = []
 
-        init(projectID: String, number: UInt64, isNew: Bool, nextFile: UInt32, nextIndex: UInt32) {
+        init(projectID: String, number: UInt64, isNew: Bool, nextFile: UInt32, nextIndex: UInt32, indexer: StagedIndexer) {
+            self.indexer = indexer
             self.projectID = projectID
             self.number = number
             self.isNew = isNew
@@ -43,8 +58,13 @@ extension LogWriter {
         let id: UInt64
         var projects: [ByteKey: StagedProject] = [:]
         var order: [ByteKey] = []
+        /// The project of the last operation appended.
+        var lastProject: StagedProject?
         var nextProjectNumber: UInt64
         var segments = 0
+        /// One for all projects: one thread indexing beside the writer balances the two
+        /// cores best (one per project measured slower: more threads, more allocator arenas).
+        let indexer = StagedIndexer()
 
         init(id: UInt64, nextProjectNumber: UInt64) {
             self.id = id
@@ -62,11 +82,11 @@ extension LogWriter {
         if let p = projectIndex[key] {
             let e = manifest.projects[p]
             s = StagedProject(projectID: projectID, number: e.number, isNew: false,
-                              nextFile: e.nextFileNumber, nextIndex: e.nextIndexNumber)
+                              nextFile: e.nextFileNumber, nextIndex: e.nextIndexNumber, indexer: staging.indexer)
         } else {
             let number = max(staging.nextProjectNumber, manifest.nextProjectNumber)
             staging.nextProjectNumber = number + 1
-            s = StagedProject(projectID: projectID, number: number, isNew: true, nextFile: 1, nextIndex: 1)
+            s = StagedProject(projectID: projectID, number: number, isNew: true, nextFile: 1, nextIndex: 1, indexer: staging.indexer)
             do throws(IOError) {
                 try FileSystem.makeDirectory(layout.projectDirectory(number))
                 try FileSystem.makeDirectory(layout.logDirectory(number))
@@ -74,7 +94,7 @@ extension LogWriter {
         }
         try FileSystem.makeDirectoryOrThrow(layout.indexDirectory(s.number))
         s.log = SealedLogWriter(layout: layout, projectNumber: s.number, storeUUID: manifest.storeUUID,
-                                logFileSize: configuration.logFileSize) { [unowned self, unowned s] in
+                                logFileSize: configuration.logFileSize, deferSync: true) { [unowned self, unowned s] in
             self.nextStagedNumber(s, \.nextFileNumber, \.nextFile)
         }
         staging.projects[key] = s
@@ -84,29 +104,54 @@ extension LogWriter {
 
     /// Appends encoded operations of the open import to its staged files and index.
     func importAppend(_ ops: [Operation]) throws(StoreError) {
+        let staging = importStaging!
         for op in ops {
             let s = try stagedProject(op.projectID)
+            if let last = staging.lastProject, last !== s { try projectSwitched(from: last) }
+            staging.lastProject = s
             s.pending.append((op.index, s.log.recordsInBatch))
             s.log.append(seq: nextSeq, record: op.record)
             nextSeq += 1
             if s.log.batchBytes >= configuration.batchTargetBytes { try closeStagedBatch(s) }
         }
-        importStaging!.segments += ops.count
+        staging.segments += ops.count
     }
 
+    /// The import moved on from project `s` (inputs are mostly grouped by project: one
+    /// per exported file). Sealing it now, if it holds a fair share of a seal, indexes it
+    /// while the next one is read, instead of every project at commit on one thread; the
+    /// share keeps interleaved projects from making many small index files.
+    private func projectSwitched(from s: StagedProject) throws(StoreError) {
+        guard s.textBytesSinceSeal >= configuration.indexSealBytes / 4 else { return }
+        try closeStagedBatch(s)
+        try sealStaged(s)
+    }
+
+    /// Writes the open batch, hands its operations to the indexer, and seals when the
+    /// staged memtable will have reached the seal thresholds.
     private func closeStagedBatch(_ s: StagedProject) throws(StoreError) {
         guard let (file, offset) = try s.log.closeBatch() else { return }
         let ops = s.pending
         s.pending = []
-        for (op, i) in ops {
-            switch op {
-            case let .put(seg, analyzed):
-                s.index.applyPut(seg, analyzed: analyzed, location: RecordLocation(fileNumber: file, batchOffset: offset, index: i))
-            case let .delete(id):
-                s.index.applyDelete(id)
+        for (op, _) in ops {
+            if case let .put(seg, _) = op {
+                s.docsSinceSeal += 1
+                s.textBytesSinceSeal += seg.text.utf8.count
             }
         }
-        if needsSeal(s.index.memtable) { try sealStaged(s) }
+        try s.indexer.submit {
+            for (op, i) in ops {
+                switch op {
+                case let .put(seg, analyzed):
+                    s.index.applyPut(seg, analyzed: analyzed, location: RecordLocation(fileNumber: file, batchOffset: offset, index: i))
+                case let .delete(id):
+                    s.index.applyDelete(id)
+                }
+            }
+        }
+        if s.textBytesSinceSeal >= configuration.indexSealBytes || s.docsSinceSeal >= configuration.indexSealDocs {
+            try sealStaged(s)
+        }
     }
 
     /// The next staged log file or index number: from the MANIFEST's counter for an
@@ -123,21 +168,33 @@ extension LogWriter {
         return s[keyPath: staged]
     }
 
-    /// Writes the staged memtable as a staged index file owning the staged files written
-    /// since the last one. Its dead docs stay in memory until commit.
+    /// Finishes the open staged log file and has the indexer write the staged memtable as
+    /// a staged index file owning the staged files written since the last one (all its
+    /// docs are in them: the writer hands batches over in order). Its dead docs stay in
+    /// memory until commit.
     private func sealStaged(_ s: StagedProject) throws(StoreError) {
         try s.log.finishFile()
-        let owned = Set(s.entries.flatMap(\.logFiles))
-        let files = s.log.entries.map(\.number).filter { !owned.contains($0) }
+        let files = s.log.entries[s.sealedFiles...].map(\.number)
         guard !files.isEmpty else { return }
-        let m = s.index.memtable
+        s.sealedFiles = s.log.entries.count
+        s.docsSinceSeal = 0
+        s.textBytesSinceSeal = 0
         let number = nextStagedNumber(s, \.nextIndexNumber, \.nextIndex)
         let path = layout.indexFile(project: s.number, index: number)
+        try s.indexer.submit { () throws(StoreError) in
+            try Self.writeStagedIndex(s, number: number, path: path, files: files)
+        }
+    }
+
+    /// On the indexer: the memtable becomes index file `number`, installed in the staged
+    /// index as a sealed segment.
+    private static func writeStagedIndex(_ s: StagedProject, number: UInt32, path: String, files: [UInt32]) throws(StoreError) {
+        let m = s.index.memtable
         do throws(IOError) {
             let h = try FileHandle.createTruncating(path)
             s.created.append(path)
             try h.write(IndexFileWriter.encode(m, number: number, project: s.number), at: 0)
-            try h.sync()
+            h.startWriteback()  // synced at commit, with the staged log files
         } catch { throw StoreError(error) }
         let seg = try IndexSegment(path: path, number: number, project: s.number)
         s.index.installSeal(newSegment: SealedSegment(segment: seg, dead: m.dead, persisted: Bitmap(count: m.docCount),
@@ -156,6 +213,14 @@ extension LogWriter {
             let s = staging.projects[key]!
             try closeStagedBatch(s)
             try sealStaged(s)
+        }
+        try staging.indexer.drain()
+        for key in staging.order {
+            let s = staging.projects[key]!
+            try s.log.syncDeferred()
+            do throws(IOError) {
+                for path in s.created { try FileSystem.syncFile(path) }  // the staged index files
+            } catch { throw StoreError(error) }
             for i in s.index.segments.indices where s.index.segments[i].deadCount > 0 {
                 let seg = s.index.segments[i]
                 do throws(IOError) {
@@ -287,6 +352,7 @@ extension LogWriter {
     func importRollback() {
         guard let staging = importStaging else { return }
         importStaging = nil
+        try? staging.indexer.drain()  // its files are in `created` once it is idle
         for key in staging.order {
             let s = staging.projects[key]!
             for path in s.log.paths + s.created { try? FileSystem.unlink(path) }
