@@ -289,6 +289,23 @@ struct JSONScanner: ~Copyable {
         pos += 1
     }
 
+    /// Steps to the next element of an array whose `[` is consumed (past a `,` unless it
+    /// is the `first`). Returns the element's first byte, not consumed, or nil after
+    /// consuming the closing `]`; the caller checks that the byte starts what it expects
+    /// (so `[1,]` fails there, at the `]`).
+    mutating func nextArrayElement(first: Bool) throws(JSONFault) -> UInt8? {
+        guard let b = try peekNonWhitespace() else { throw fault(.unexpectedEnd) }
+        if b == 0x5D {
+            pos += 1
+            return nil
+        }
+        if first { return b }
+        guard b == 0x2C else { throw unexpected(b, expected: "',' or ']'") }
+        pos += 1
+        guard let c = try peekNonWhitespace() else { throw fault(.unexpectedEnd) }
+        return c
+    }
+
     /// The error for byte `b` at `pos` where `expected` should be.
     func unexpected(_ b: UInt8, expected: StaticString) -> JSONFault {
         switch b {

@@ -220,16 +220,7 @@ extension JSONScanner {
         pos += 1
         var values: [Int] = []
         var count = 0
-        while true {
-            guard var b = try peekNonWhitespace() else { throw fault(.unexpectedEnd) }
-            if b == 0x5D, count == 0 { pos += 1; break }
-            if count > 0 {
-                if b == 0x5D { pos += 1; break }
-                guard b == 0x2C else { throw unexpected(b, expected: "',' or ']'") }
-                pos += 1
-                guard let c = try peekNonWhitespace() else { throw fault(.unexpectedEnd) }
-                b = c
-            }
+        while let b = try nextArrayElement(first: count == 0) {
             guard JSONScanner.startsValue(b) else { throw notAValue(b) }
             if b == 0x2D || (b >= 0x30 && b <= 0x39) {
                 let n = try readNumber()
@@ -252,16 +243,7 @@ extension JSONScanner {
         if depth + 1 > maxDepth { throw fault(.depthLimit(maxDepth)) }
         pos += 1
         var tags: [String] = []
-        while true {
-            guard var b = try peekNonWhitespace() else { throw fault(.unexpectedEnd) }
-            if b == 0x5D, tags.isEmpty { pos += 1; break }
-            if !tags.isEmpty {
-                if b == 0x5D { pos += 1; break }
-                guard b == 0x2C else { throw unexpected(b, expected: "',' or ']'") }
-                pos += 1
-                guard let c = try peekNonWhitespace() else { throw fault(.unexpectedEnd) }
-                b = c
-            }
+        while let b = try nextArrayElement(first: tags.isEmpty) {
             guard JSONScanner.startsValue(b) else { throw notAValue(b) }
             guard b == 0x22 else { throw try wrongType(.tags, "an array of strings", depth + 1) }
             tags.append(try readStringValue())

@@ -263,22 +263,7 @@ struct JSONSegmentStreamParser: ~Copyable {
                 return nil
             }
             if frame.kind == .segments {
-                guard let b = try scanner.peekNonWhitespace() else { throw scanner.fault(.unexpectedEnd) }
-                var v = b
-                if b == 0x5D, frame.first {
-                    scanner.pos += 1
-                    continue
-                }
-                if !frame.first {
-                    if b == 0x5D {
-                        scanner.pos += 1
-                        continue
-                    }
-                    guard b == 0x2C else { throw scanner.unexpected(b, expected: "',' or ']'") }
-                    scanner.pos += 1
-                    guard let c = try scanner.peekNonWhitespace() else { throw scanner.fault(.unexpectedEnd) }
-                    v = c
-                }
+                guard let v = try scanner.nextArrayElement(first: frame.first) else { continue }  // `]`: frame done
                 frame.first = false
                 stack.append(frame)
                 elementIndex += 1
