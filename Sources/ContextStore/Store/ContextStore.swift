@@ -87,12 +87,11 @@ public final class ContextStore: Sendable {
             }
         }
         var segments = segments
-        try tokens.prepare(&segments)
+        let chunks = SystemInfo.workChunks(segments)
+        try tokens.prepare(&segments, chunks: chunks)
         // Encoding and analysis are independent per segment: spread over the cores for
         // large inputs (imports, big puts), in place, each iteration owning a range.
         let n = segments.count
-        let bytes = segments.reduce(0) { $0 + $1.text.utf8.count }
-        let chunks = bytes < 256 << 10 ? 1 : min(n, SystemInfo.activeCores * 4)
         let ops = [LogWriter.Operation](unsafeUninitializedCapacity: n) { buffer, count in
             nonisolated(unsafe) let base = buffer.baseAddress!
             segments.withUnsafeBufferPointer { input in

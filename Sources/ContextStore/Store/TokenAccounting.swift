@@ -28,14 +28,12 @@ final class TokenAccounting: Sendable {
     }
 
     /// Fills `tokens`, `text_hash` and `tokens_computed_at` where the cached values cannot be
-    /// trusted. Work is spread over the cores when there is enough of it.
-    func prepare(_ segments: inout [ContextSegment]) throws(StoreError) {
+    /// trusted, over `chunks` ranges in parallel (`SystemInfo.workChunks`).
+    func prepare(_ segments: inout [ContextSegment], chunks: Int) throws(StoreError) {
         guard !segments.isEmpty else { return }
         let tokenizer = try loadTokenizer()
         let now = Timestamp.now()
         let n = segments.count
-        let bytes = segments.reduce(0) { $0 + $1.text.utf8.count }
-        let chunks = bytes < 256 << 10 ? 1 : min(n, SystemInfo.activeCores * 4)
         let computed = Atomic<Int>(0)
         segments.withUnsafeMutableBufferPointer { buf in
             nonisolated(unsafe) let base = buf
@@ -70,6 +68,13 @@ final class TokenAccounting: Sendable {
 enum SystemInfo {
     /// Online CPUs.
     static let activeCores: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+
+    /// How many ranges per-segment work on `segments` is split into: one (inline) below
+    /// 256 KiB of text, where handing work to other threads costs more than it saves.
+    static func workChunks(_ segments: [ContextSegment]) -> Int {
+        let bytes = segments.reduce(0) { $0 + $1.text.utf8.count }
+        return bytes < 256 << 10 ? 1 : min(segments.count, activeCores * 4)
+    }
 }
 
 #if canImport(Glibc)
