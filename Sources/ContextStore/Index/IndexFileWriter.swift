@@ -73,10 +73,10 @@ enum IndexFileWriter {
         // written after the terms dictionary.
         var postings: [UInt8] = []
         postings.reserveCapacity(m.terms.arena.count * 3)
-        let termDict = dictionary(m.terms, lists: m.postings, freqs: m.freqs, postings: &postings)
+        let termDict = dictionary(m.terms, lists: m.postings, postings: &postings)
         var metaDicts: [[UInt8]] = []
         for f in MetaField.allCases {
-            metaDicts.append(dictionary(m.meta[f.rawValue], lists: m.metaPostings[f.rawValue], freqs: nil, postings: &postings))
+            metaDicts.append(dictionary(m.meta[f.rawValue], lists: m.metaPostings[f.rawValue], postings: &postings))
         }
         section { $0 += termDict }
         section { $0 += postings }
@@ -101,7 +101,7 @@ enum IndexFileWriter {
 
     /// `count u32 | key offsets u32[count + 1] | (postings offset u64, df u32)[count] | keys`
     /// with keys in byte order.
-    private static func dictionary(_ table: TermTable, lists: [[UInt32]], freqs: [[UInt32]]?, postings: inout [UInt8]) -> [UInt8] {
+    private static func dictionary(_ table: TermTable, lists: PostingsPool, postings: inout [UInt8]) -> [UInt8] {
         let count = table.count
         let order = (0..<count).sorted { a, b in
             table.withBytes(a) { x in table.withBytes(b) { y in compareBytes(x, y) < 0 } }
@@ -111,14 +111,23 @@ enum IndexFileWriter {
         var offset: UInt32 = 0
         w.u32(0)
         for t in order { offset += UInt32(table.bytes(t).count); w.u32(offset) }
+        var docs: [UInt32] = [], tfs: [UInt32] = []
         for t in order {
             w.u64(UInt64(postings.count))
-            w.u32(UInt32(lists[t].count))
-            lists[t].withUnsafeBufferPointer { docs in
-                if let freqs {
-                    freqs[t].withUnsafeBufferPointer { PostingsCodec.encode(docs: docs, tfs: $0, into: &postings) }
+            w.u32(UInt32(lists.count(t)))
+            // Gathered from the pool's blocks into one run: the codec's blocks of 128
+            // do not line up with the pool's.
+            docs.removeAll(keepingCapacity: true)
+            tfs.removeAll(keepingCapacity: true)
+            lists.forEachBlock(t) { d, f in
+                docs.append(contentsOf: d)
+                if let f { tfs.append(contentsOf: f) }
+            }
+            docs.withUnsafeBufferPointer { d in
+                if lists.hasFreqs {
+                    tfs.withUnsafeBufferPointer { PostingsCodec.encode(docs: d, tfs: $0, into: &postings) }
                 } else {
-                    PostingsCodec.encode(docs: docs, tfs: nil, into: &postings)
+                    PostingsCodec.encode(docs: d, tfs: nil, into: &postings)
                 }
             }
         }

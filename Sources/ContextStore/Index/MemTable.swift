@@ -13,10 +13,11 @@ final class MemTable {
     /// The doc of each id's latest put in this memtable (live or not).
     private(set) var latest: [ByteKey: UInt32] = [:]
     private(set) var terms = TermTable(capacity: 4096)
-    private(set) var postings: [[UInt32]] = []
-    private(set) var freqs: [[UInt32]] = []
+    /// Term `t`'s postings are list `t`, with frequencies.
+    let postings = PostingsPool(hasFreqs: true)
     private(set) var meta: [TermTable] = MetaField.allCases.map { _ in TermTable(capacity: 64) }
-    private(set) var metaPostings: [[[UInt32]]] = MetaField.allCases.map { _ in [] }
+    /// Value `v` of field `f` has list `v` of `metaPostings[f]`.
+    let metaPostings: [PostingsPool] = MetaField.allCases.map { _ in PostingsPool(hasFreqs: false) }
     private(set) var totalWords: UInt64 = 0
     /// Raw text bytes indexed (the seal threshold).
     private(set) var textBytes = 0
@@ -44,24 +45,13 @@ final class MemTable {
         latest[ByteKey(segment.segmentID)] = doc
         totalWords += UInt64(analyzed.wordCount)
         textBytes += segment.text.utf8.count
-        for i in 0..<analyzed.termCount {
-            let t = analyzed.withTerm(i) { terms.intern($0, hash: analyzed.termHashes[i]) }
-            if t == postings.count {
-                postings.append([doc])
-                freqs.append([analyzed.termFreqs[i]])
-            } else {
-                postings[t].append(doc)
-                freqs[t].append(analyzed.termFreqs[i])
-            }
-        }
+        Self.addTerms(analyzed, doc: doc, to: &terms, postings)
         func addMeta(_ field: MetaField, _ value: String) {
             let f = field.rawValue
             let v = meta[f].intern(value)
-            if v == metaPostings[f].count {
-                metaPostings[f].append([doc])
-            } else if metaPostings[f][v].last != doc {  // a tag listed twice counts once
-                metaPostings[f][v].append(doc)
-            }
+            let pool = metaPostings[f]
+            // A tag listed twice counts once.
+            if v == pool.listCount || pool.lastDoc(v) != doc { pool.append(v, doc: doc) }
         }
         if let v = segment.filePath { addMeta(.filePath, v) }
         if let v = segment.taskID { addMeta(.taskID, v) }
@@ -69,6 +59,19 @@ final class MemTable {
         addMeta(.type, segment.type.rawValue)
         addMeta(.tier, segment.tier.rawValue)
         return doc
+    }
+
+    /// The hot loop of indexing: one access to the term table for all of a doc's terms.
+    private static func addTerms(_ analyzed: AnalyzedText, doc: UInt32, to terms: inout TermTable, _ postings: PostingsPool) {
+        analyzed.termBytes.withUnsafeBytes { bytes in
+            var start = 0
+            for i in 0..<analyzed.termCount {
+                let end = Int(analyzed.termEnds[i])
+                let t = terms.intern(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), hash: analyzed.termHashes[i])
+                postings.append(t, doc: doc, freq: analyzed.termFreqs[i])
+                start = end
+            }
+        }
     }
 
     /// The live doc of `id` here, if any.

@@ -190,7 +190,7 @@ final class ProjectIndex: @unchecked Sendable {
             var df = 0
             t.withUnsafeBytes { key in
                 for s in segments { df += s.segment.term(key)?.df ?? 0 }
-                if let id = memtable.termID(key) { df += memtable.postings[id].count }
+                if let id = memtable.termID(key) { df += memtable.postings.count(id) }
             }
             idf.append(log(1 + (n - Double(df) + 0.5) / (Double(df) + 0.5)))
         }
@@ -228,16 +228,16 @@ final class ProjectIndex: @unchecked Sendable {
                 ctx.top.offer(Hit(score: 0, createdAt: c, source: source, doc: UInt32(d)))
             }
         } else {
-            var cursors: [ArrayCursor] = []
+            var cursors: [PoolCursor] = []
             var missing = false
             for t in terms {
                 guard let id = t.withUnsafeBytes({ m.termID($0) }) else { missing = true; break }
-                cursors.append(ArrayCursor(docs: m.postings[id], tfs: m.freqs[id]))
+                cursors.append(m.postings.cursor(id))
             }
             if !missing {
                 for (f, v) in meta {
                     guard let id = v.withUnsafeBytes({ m.metaID(f, $0) }) else { missing = true; break }
-                    cursors.append(ArrayCursor(docs: m.metaPostings[f.rawValue][id], tfs: nil))
+                    cursors.append(m.metaPostings[f.rawValue].cursor(id))
                 }
             }
             if !missing {
