@@ -91,11 +91,6 @@ struct AnalyzedText: Sendable {
     }
 
     var termCount: Int { termFreqs.count }
-
-    func withTerm<T>(_ i: Int, _ body: (UnsafeRawBufferPointer) -> T) -> T {
-        let start = i == 0 ? 0 : Int(termEnds[i - 1])
-        return termBytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start..<Int(termEnds[i])])) }
-    }
 }
 
 /// The metadata fields with postings (FORMAT.md section 3 filters).

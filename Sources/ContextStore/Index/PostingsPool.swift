@@ -31,7 +31,7 @@ final class PostingsPool {
 
     let hasFreqs: Bool
     private var pages: UnsafeMutablePointer<UnsafeMutablePointer<UInt32>>
-    private var pageCount = 0
+    private(set) var pageCount = 0
     private var pageCapacity = 8
     /// Words used in the last page.
     private var pageUsed = PostingsPool.pageWords
@@ -50,9 +50,6 @@ final class PostingsPool {
         pages.deallocate()
         lists.deallocate()
     }
-
-    /// Words held in pages (for memory accounting).
-    var allocatedBytes: Int { pageCount * PostingsPool.pageWords * 4 + listCapacity * MemoryLayout<List>.stride }
 
     func count(_ list: Int) -> Int { Int(lists[list].count) }
 
