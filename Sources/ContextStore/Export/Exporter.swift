@@ -72,37 +72,38 @@ extension ContextStore {
                 progress?(1)
             }
         }
+        /// Publishes a finished file and reports it.
+        func commit(_ file: ExportFile) throws {
+            report.bytes += try file.commit()
+            report.files.append(file.path)
+        }
         let chosen = projects ?? projectIDs()
         let stashed = directory + "/stashed"
         try FileSystem.makeDirectories(format == .sharded || format == .monthly ? stashed : directory)
         switch format {
         case .sharded:
             for p in chosen {
-                let file = try ExportFile(directory + "/stashed/" + ExportFileNames.escape(p) + ".json")
+                let file = try ExportFile(stashed + "/" + ExportFileNames.escape(p) + ".json")
                 let w = ShardedFileWriter(sink: file.sink)
                 try copy(p, w.write)
                 try w.finish()
-                report.bytes += try file.commit()
-                report.files.append(file.path)
+                try commit(file)
             }
         case .monthly:
             for p in chosen {
                 var writers: [String: (ExportFile, ShardedFileWriter)] = [:]
-                var order: [String] = []
                 try copy(p) { s in
                     let month = ExportFileNames.month(s.createdAt)
                     if writers[month] == nil {
-                        let file = try ExportFile(directory + "/stashed/" + ExportFileNames.escape(p) + "_" + month + ".json")
+                        let file = try ExportFile(stashed + "/" + ExportFileNames.escape(p) + "_" + month + ".json")
                         writers[month] = (file, ShardedFileWriter(chunkSize: 64 << 10, sink: file.sink))
-                        order.append(month)
                     }
                     try writers[month]!.1.write(s)
                 }
-                for month in order.sorted() {
+                for month in writers.keys.sorted() {
                     let (file, w) = writers[month]!
                     try w.finish()
-                    report.bytes += try file.commit()
-                    report.files.append(file.path)
+                    try commit(file)
                 }
             }
         case .legacy:
@@ -113,15 +114,13 @@ extension ContextStore {
                 try copy(p, w.write)
             }
             try w.finish()
-            report.bytes += try file.commit()
-            report.files.append(file.path)
+            try commit(file)
         case .ndjson:
             let file = try ExportFile(directory + "/segments.ndjson")
             let w = NDJSONWriter(sink: file.sink)
             for p in chosen { try copy(p, w.write) }
             try w.finish()
-            report.bytes += try file.commit()
-            report.files.append(file.path)
+            try commit(file)
         }
         return report
     }
