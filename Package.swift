@@ -23,9 +23,17 @@ let package = Package(
         // run time. The portable Swift versions in ContextStore/Coding/CRC32C.swift and
         // ContextStore/Hashing/SHA256.swift are the fallbacks and the test oracles.
         .target(name: "CContextStoreSupport"),
+        // The cl100k_base and o200k_base rank files, compiled in (C23 #embed of the LZ4
+        // frames in data/, made by Tools/gen/gen_vocabulary.sh) with an LZ4 frame decoder,
+        // so token counts need no downloaded vocabulary. data/ holds no sources.
+        .target(
+            name: "CContextStoreVocabulary",
+            dependencies: ["CLZ4"],
+            exclude: ["data"]
+        ),
         .target(
             name: "ContextStore",
-            dependencies: ["CLZ4", "CContextStoreSupport"]
+            dependencies: ["CLZ4", "CContextStoreSupport", "CContextStoreVocabulary"]
         ),
         .executableTarget(
             name: "ctxstore",

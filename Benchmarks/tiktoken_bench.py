@@ -20,43 +20,23 @@ per-text counts so the caller can check that both sides agree exactly.
 Works offline like Tests/Oracles/tiktoken_oracle.py: it seeds a private tiktoken cache
 directory with the vocabulary files ContextStore uses (tiktoken names a cache entry by
 the SHA-1 of the download URL and checks the content's SHA-256 itself). Vocabulary
-directory: --vocab-dir, else $CONTEXTSTORE_VOCAB_DIR, else ~/.cache/contextstore/vocab.
+directory: --vocab-dir, else $CONTEXTSTORE_VOCAB_DIR, else the library's embedded copies.
 Exit status 3: tiktoken is not installed; 4: a vocabulary file is missing.
 """
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 
-URL_PREFIX = "https://openaipublic.blob.core.windows.net/encodings/"
-
-
-def default_vocab_dir():
-    env = os.environ.get("CONTEXTSTORE_VOCAB_DIR")
-    if env:
-        return env
-    return os.path.join(os.path.expanduser("~"), ".cache", "contextstore", "vocab")
-
-
-def seed_cache(src_dir, names):
-    """A fresh tiktoken cache holding the rank files; must run before tiktoken loads one."""
-    cache = tempfile.mkdtemp(prefix="contextstore-tiktoken-bench-")
-    for name in names:
-        src = os.path.join(src_dir, name + ".tiktoken")
-        if not os.path.isfile(src):
-            sys.stderr.write(f"tiktoken_bench: vocabulary file {src} is missing; run `bash Tools/setup.sh`\n")
-            shutil.rmtree(cache, ignore_errors=True)
-            sys.exit(4)
-        key = hashlib.sha1((URL_PREFIX + name + ".tiktoken").encode()).hexdigest()
-        shutil.copyfile(src, os.path.join(cache, key))
-    os.environ["TIKTOKEN_CACHE_DIR"] = cache
-    return cache
+# The rank files come the way the test oracle gets them (one copy of that code): a
+# directory given with --vocab-dir or $CONTEXTSTORE_VOCAB_DIR, else the repository's own
+# embedded copies, decompressed with the lz4 command.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Oracles"))
+from tiktoken_oracle import seed_cache  # noqa: E402
 
 
 def count_all(enc, texts):
@@ -72,7 +52,7 @@ def main():
     parser.add_argument("--texts", required=True, help="one JSON string per line")
     parser.add_argument("--encodings", default="cl100k_base,o200k_base")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--vocab-dir", default=default_vocab_dir())
+    parser.add_argument("--vocab-dir", default=os.environ.get("CONTEXTSTORE_VOCAB_DIR") or None)
     parser.add_argument("--no-counts", action="store_true", help="leave the per-text counts out of the output")
     args = parser.parse_args()
     names = [n for n in args.encodings.split(",") if n]
@@ -81,7 +61,7 @@ def main():
         texts = [json.loads(line) for line in f if line.strip()]
     total_bytes = sum(len(t.encode("utf-8")) for t in texts)
 
-    cache = seed_cache(args.vocab_dir, names)
+    cache = seed_cache(args.vocab_dir)
     try:
         try:
             import tiktoken

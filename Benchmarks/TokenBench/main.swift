@@ -8,7 +8,7 @@
 //                             [--vocabulary DIR] [--no-python]
 //
 // Texts: the `text` field of every line of --ndjson FILE (segments, e.g. from
-// ../shared/corpus/corpus.py), or by default two sets cut from this machine's files into
+// `ctxstore export --format ndjson`), or by default two sets cut from this machine's files into
 // chunks of 20-120 lines: C headers from /usr/include (seeded file order, up to --max-mb)
 // and English prose from /usr/share/common-licenses (264 KB here, so its texts are
 // repeated to 8 MB to make each timed pass long enough to measure).

@@ -4,7 +4,7 @@
 
   python3 Benchmarks/anchors/queries_to_batch.py queries.json --limit 50 [--unscoped-projects] > batch.jsonl
 
-Our search is always project-scoped (FORMAT.md section 3); the anchors report both unscoped
+Our search is always project-scoped (Docs/FORMAT.md section 3); the anchors report both unscoped
 and project-scoped figures, so compare with their scoped ones where they differ.
 """
 import argparse

@@ -18,48 +18,77 @@ Protocol: one JSON object per input line on stdin, one JSON line per request on 
 
 tiktoken normally downloads its rank files.  This script never touches the network: it
 pre-seeds tiktoken's file cache in a private temporary directory with the vocabulary
-files ContextStore already uses.  tiktoken names a cache entry by the SHA-1 of the
-download URL and checks the SHA-256 of the content itself, so a wrong file is rejected.
+ContextStore uses.  tiktoken names a cache entry by the SHA-1 of the download URL and
+checks the SHA-256 of the content itself, so a wrong file is rejected.
 
-Vocabulary directory, resolved like the Swift side: --vocab-dir DIR, else the
-environment variable CONTEXTSTORE_VOCAB_DIR, else ~/.cache/contextstore/vocab
-(filled by `bash Tools/setup.sh`).  Exit status 3 means tiktoken is not installed
-(`bash Tools/setup.sh --test` installs it), 4 means a vocabulary file is missing.
+Vocabulary, resolved like the Swift side: the directory --vocab-dir DIR, else the
+directory in the environment variable CONTEXTSTORE_VOCAB_DIR, else the copies compiled
+into the library, Sources/CContextStoreVocabulary/data/<name>.tiktoken.lz4 in this
+repository, decompressed with the `lz4` command (Debian package lz4).  Exit status 3
+means tiktoken is not installed, 4 means a vocabulary file is missing or the lz4 command
+is (`bash Tools/setup.sh --test` installs both tiktoken and lz4).
 """
 
 import hashlib
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 
 URL_PREFIX = "https://openaipublic.blob.core.windows.net/encodings/"
 ENCODINGS = ("cl100k_base", "o200k_base")
+# The frames the library embeds (Tools/gen/gen_vocabulary.sh).
+EMBEDDED_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                            "..", "..", "Sources", "CContextStoreVocabulary", "data")
 
 
 def vocab_dir(argv):
+    """The directory holding <name>.tiktoken files, or None for the embedded copies."""
     if "--vocab-dir" in argv:
         return argv[argv.index("--vocab-dir") + 1]
-    env = os.environ.get("CONTEXTSTORE_VOCAB_DIR")
-    if env:
-        return env
-    return os.path.join(os.path.expanduser("~"), ".cache", "contextstore", "vocab")
+    return os.environ.get("CONTEXTSTORE_VOCAB_DIR") or None
+
+
+def fail(message):
+    sys.stderr.write(f"tiktoken_oracle: {message}\n")
+    sys.exit(4)
 
 
 def seed_cache(src_dir):
-    """Copies the rank files into a fresh cache dir; must run before tiktoken loads one."""
+    """Puts the rank files into a fresh cache dir; must run before tiktoken loads one."""
     cache = tempfile.mkdtemp(prefix="contextstore-tiktoken-")
-    for name in ENCODINGS:
-        src = os.path.join(src_dir, name + ".tiktoken")
-        if not os.path.isfile(src):
-            sys.stderr.write(
-                f"tiktoken_oracle: vocabulary file {src} is missing; run `bash Tools/setup.sh`\n")
-            sys.exit(4)
-        key = hashlib.sha1((URL_PREFIX + name + ".tiktoken").encode()).hexdigest()
-        shutil.copyfile(src, os.path.join(cache, key))
+    try:
+        fill_cache(cache, src_dir)
+    except SystemExit:
+        shutil.rmtree(cache, ignore_errors=True)
+        raise
     os.environ["TIKTOKEN_CACHE_DIR"] = cache
     return cache
+
+
+def fill_cache(cache, src_dir):
+    """Writes each rank file into `cache` under tiktoken's name for it."""
+    for name in ENCODINGS:
+        target = os.path.join(cache, hashlib.sha1((URL_PREFIX + name + ".tiktoken").encode()).hexdigest())
+        if src_dir is not None:
+            src = os.path.join(src_dir, name + ".tiktoken")
+            if not os.path.isfile(src):
+                fail(f"vocabulary file {src} is missing (unset CONTEXTSTORE_VOCAB_DIR to use "
+                     "the repository's own copies)")
+            shutil.copyfile(src, target)
+            continue
+        src = os.path.join(EMBEDDED_DIR, name + ".tiktoken.lz4")
+        if not os.path.isfile(src):
+            fail(f"embedded vocabulary {src} is missing; rebuild it with `bash Tools/gen/gen_vocabulary.sh`")
+        try:
+            with open(target, "wb") as out:
+                subprocess.run(["lz4", "-d", "-c", src], stdout=out, stderr=subprocess.PIPE, check=True)
+        except FileNotFoundError:
+            fail("the lz4 command is missing; run `bash Tools/setup.sh --test`")
+        except subprocess.CalledProcessError as e:
+            fail(f"lz4 could not decompress {src}: {e.stderr.decode(errors='replace').strip()}")
 
 
 def members(tiktoken, pattern):

@@ -9,23 +9,124 @@ struct CtxStore: AsyncParsableCommand {
         abstract: "ContextStore: an embedded, log-structured store for AI context segments.",
         discussion: """
             Every command works on a store directory: --store DIR, else $CONTEXTSTORE_PATH, \
-            else ~/.contextstore. Errors go to stderr with a non-zero exit status; --json \
-            prints machine-readable output on stdout.
+            else $HOME/.contextstore. Write commands (put, import, stash, unstash, delete, \
+            compact) create the store if there is none; read commands (search, get, stats, \
+            export, verify) fail with "no store at PATH" and create nothing. --json prints \
+            machine-readable output on stdout; messages and errors go to stderr.
+
+            Exit status: \(ExitStatus.summary)
+
+            Segment fields, the JSON file forms and the search semantics: Docs/FORMAT.md; the \
+            on-disk format: SPEC.md (both in the repository).
             """,
-        subcommands: [PutCommand.self, ImportCommand.self, ExportCommand.self, GetCommand.self, SearchCommand.self, DeleteCommand.self, StashCommand.self, UnstashCommand.self, StatsCommand.self, VerifyCommand.self, TokensCommand.self, StressCommand.self, CrashWriterCommand.self]
+        version: "ctxstore \(ContextStoreVersion.release) (store format \(ContextStoreVersion.storeFormat))",
+        subcommands: [PutCommand.self, ImportCommand.self, ExportCommand.self, GetCommand.self, SearchCommand.self,
+                      DeleteCommand.self, StashCommand.self, UnstashCommand.self, StatsCommand.self, CompactCommand.self,
+                      VerifyCommand.self, TokensCommand.self, StressCommand.self, CrashWriterCommand.self]
     )
+
+    /// ArgumentParser's own entry point, after one check of ours: a first argument that is
+    /// no command and no option is a mistyped command, answered with the nearest one.
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let first = arguments.first, !first.hasPrefix("-"), first != "help" {
+            let names = configuration.subcommands.compactMap { command -> String? in
+                let c = command.configuration
+                return c.shouldDisplay ? c.commandName : nil
+            }
+            if !names.contains(first) && !configuration.subcommands.contains(where: { $0.configuration.commandName == first }) {
+                var message = "ctxstore: unknown command '\(first)'."
+                if let near = CommandSuggestion.nearest(to: first, in: names) { message += " Did you mean '\(near)'?" }
+                printError(message + "\nCommands: \(names.joined(separator: ", ")). See 'ctxstore --help'.")
+                Foundation.exit(ExitStatus.usage)
+            }
+        }
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// The exit statuses every command uses, and their one description for `--help`.
+enum ExitStatus {
+    /// Something failed (the store, a file, the system); stderr says what.
+    static let failure: Int32 = 1
+    /// The command ran, but not everything asked for was there: ids that were not found or
+    /// not live (get, delete, stash, unstash), or damage found by verify.
+    static let incomplete: Int32 = 2
+    /// The command line is wrong: an unknown command or option, a bad value (ArgumentParser's
+    /// `ValidationError` status, sysexits' EX_USAGE).
+    static let usage: Int32 = 64
+
+    static let summary = """
+        0 done; \(failure) failed (the store, a file or the system; stderr says why); \
+        \(incomplete) done, but not all that was asked for was there (ids not found or not \
+        live for get, delete, stash, unstash; damage found by verify); \(usage) usage error \
+        (unknown command or option, bad value).
+        """
+}
+
+/// The nearest command name to a mistyped one (Damerau–Levenshtein distance at most 2, or
+/// a unique prefix).
+enum CommandSuggestion {
+    static func nearest(to word: String, in names: [String]) -> String? {
+        let prefixed = names.filter { $0.hasPrefix(word) }
+        if prefixed.count == 1 { return prefixed[0] }
+        let scored = names.map { ($0, distance(Array(word), Array($0))) }.filter { $0.1 <= 2 }
+        return scored.min { $0.1 < $1.1 }?.0
+    }
+
+    static func distance(_ a: [Character], _ b: [Character]) -> Int {
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { d[i][0] = i }
+        for j in 0...b.count { d[0][j] = j }
+        for i in 1...a.count {
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
+            }
+        }
+        return d[a.count][b.count]
+    }
 }
 
 /// `--store DIR`, shared by every command.
 struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "Store directory (default: $CONTEXTSTORE_PATH, else ~/.contextstore).", valueName: "DIR"))
+        "Store directory (default: $CONTEXTSTORE_PATH, else $HOME/.contextstore).", valueName: "DIR"))
     var store: String?
 
+    /// `--store`, else `$CONTEXTSTORE_PATH`, else `$HOME/.contextstore` (`$HOME` as the shell
+    /// has it, the same rule the library uses for its vocabulary directory).
     var directory: String {
         if let s = store { return s }
-        if let env = ProcessInfo.processInfo.environment["CONTEXTSTORE_PATH"], !env.isEmpty { return env }
-        return FileManager.default.homeDirectoryForCurrentUser.path + "/.contextstore"
+        let environment = ProcessInfo.processInfo.environment
+        if let env = environment["CONTEXTSTORE_PATH"], !env.isEmpty { return env }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? FileManager.default.homeDirectoryForCurrentUser.path
+        return (home.hasSuffix("/") ? String(home.dropLast()) : home) + "/.contextstore"
+    }
+
+    /// Opens the store for a command that writes: it is created if missing.
+    func openForWriting(_ configuration: Configuration = Configuration()) throws -> ContextStore {
+        try ContextStore.open(directory: directory, configuration: configuration)
+    }
+
+    /// Opens the store for a command that only reads: a missing store is an error
+    /// ("no store at PATH") and nothing is created.
+    func openExisting(_ configuration: Configuration = Configuration()) throws -> ContextStore {
+        var c = configuration
+        c.createIfMissing = false
+        return try ContextStore.open(directory: directory, configuration: c)
     }
 }
 
@@ -38,6 +139,13 @@ func printError(_ message: String) {
 struct CommandFailure: Error, CustomStringConvertible {
     let description: String
     init(_ d: String) { description = d }
+}
+
+/// A value error for an option, listing what is allowed: `--type banana` →
+/// "--type: unknown value 'banana'; expected one of: message, code, ...".
+func invalidChoice<T: RawRepresentable & CaseIterable>(_ option: String, _ value: String, _: T.Type) -> ValidationError
+    where T.RawValue == String {
+    ValidationError("\(option): unknown value '\(value)'; expected one of: \(T.allCases.map(\.rawValue).joined(separator: ", "))")
 }
 
 func jsonString(_ object: Any) -> String {

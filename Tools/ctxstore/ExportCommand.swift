@@ -11,9 +11,13 @@ struct ExportCommand: AsyncParsableCommand {
             (stashed/<project>_<YYYY-MM>.json by month of created_at), legacy (storage.json with \
             its derived indexes) and ndjson (segments.ndjson, one compact segment a line). Files \
             are byte for byte what the old layer's json.dump(..., indent=2) wrote, segments in the \
-            order of their latest write. Project ids are escaped in file names (bytes outside \
-            A-Z a-z 0-9 _ - become %XX; see SPEC.md), so nothing is written outside --out. \
-            Streaming: memory stays flat whatever the store's size.
+            order of their latest write. A file is named after its project id as it is, as the \
+            old layer named it (stashed/with space.json), wherever the id is a valid file name; \
+            other ids (with / or NUL, empty, . or .., too long) are escaped (bytes outside \
+            A-Z a-z 0-9 _ - become %XX), and an escaped name that another project holds as it \
+            is gets a ~<hash> suffix, so no two projects share a file and nothing is written \
+            outside --out (SPEC.md section 10). Streaming: memory stays flat whatever the \
+            store's size.
             """
     )
 
@@ -27,7 +31,7 @@ struct ExportCommand: AsyncParsableCommand {
         guard let f = ExportFormat(rawValue: format) else {
             throw ValidationError("--format must be sharded, monthly, legacy or ndjson")
         }
-        let store = try ContextStore.open(directory: options.directory)
+        let store = try options.openExisting()
         defer { store.close() }
         let projects = project.isEmpty ? store.projectIDs() : project
         let total = projects.reduce(0) { $0 + (store.totals(project: $1)?.segments ?? 0) }

@@ -5,9 +5,9 @@ import Foundation
 struct PutCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "put",
-        abstract: "Store NDJSON segments read from stdin (one FORMAT.md segment object a line).",
+        abstract: "Store NDJSON segments read from stdin (one Docs/FORMAT.md segment object a line).",
         discussion: """
-            Each line is validated (every FORMAT.md field, types and enum values); a bad line \
+            Each line is validated (every Docs/FORMAT.md field, types and enum values); a bad line \
             stops the command with its line, column and what is wrong. Segments are written in \
             batches of --batch; on an error, the batches before it are stored and the message \
             says how many segments that is. A segment with the same project and id as an \
@@ -23,10 +23,10 @@ struct PutCommand: AsyncParsableCommand {
     func run() async throws {
         var tierOverride: SegmentTier?
         if let tier {
-            guard let t = SegmentTier(rawValue: tier) else { throw ValidationError("--tier must be working, stashed or archive") }
+            guard let t = SegmentTier(rawValue: tier) else { throw invalidChoice("--tier", tier, SegmentTier.self) }
             tierOverride = t
         }
-        let store = try ContextStore.open(directory: options.directory)
+        let store = try options.openForWriting()
         defer { store.close() }
         let reader: SegmentFileReader
         do { reader = try SegmentFileReader(fileDescriptor: 0, name: "stdin") } catch {
@@ -52,6 +52,13 @@ struct PutCommand: AsyncParsableCommand {
             printError("ctxstore put: \(error)\nctxstore put: \(stored) segment(s) were stored before the error")
             throw ExitCode(1)
         }
-        if json { print(jsonString(["stored": stored])) } else { printError("stored \(stored) segment(s)") }
+        // Lone surrogate escapes (which Python writes) are stored as U+FFFD (Docs/FORMAT.md section 1).
+        let replaced = reader.replacedSurrogates
+        if json {
+            print(jsonString(["stored": stored, "replaced_surrogates": replaced]))
+        } else {
+            printError("stored \(stored) segment(s)")
+            if replaced > 0 { printError("replaced \(replaced) lone surrogate escape(s) by U+FFFD") }
+        }
     }
 }

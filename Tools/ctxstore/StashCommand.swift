@@ -58,7 +58,7 @@ private struct TierMove {
         Output: a line "\(to == .stashed ? "stashed" : "unstashed") <id>" per moved segment in the \
         order given, then a summary line with the count and the tokens moved. Each id that \
         could not be moved (unknown or deleted, or in another tier) gets a line \
-        "<id>: <reason>" on stderr, and the exit status is then 1; the other ids are still \
+        "<id>: <reason>" on stderr, and the exit status is then \(ExitStatus.incomplete); the other ids are still \
         moved. With --json the output is one object instead: {"moved": [ids], "tokens": N, \
         "errors": {"id": "reason"}} (exit status as above).
 
@@ -69,7 +69,7 @@ private struct TierMove {
     }
 
     func run() async throws {
-        let store = try ContextStore.open(directory: options.directory)
+        let store = try options.openForWriting()
         defer { store.close() }
         let report = to == .stashed ? try await store.stash(project: project, ids: ids)
                                     : try await store.unstash(project: project, ids: ids)
@@ -84,7 +84,7 @@ private struct TierMove {
             FileHandle.standardOutput.write(Data(out.utf8))
             for (id, reason) in errors { printError("\(id): \(reason)") }
         }
-        if !errors.isEmpty { throw ExitCode(1) }
+        if !errors.isEmpty { throw ExitCode(ExitStatus.incomplete) }
     }
 
     /// The ids not moved with their reasons, in the order given, each once. Ids are matched

@@ -441,19 +441,7 @@ extension Result where Failure == any Error {
 /// Bytes of the regular files under a store directory. With `onlyProjects`, files under
 /// `projects/<name>/` count only for those names; files outside `projects/` always count.
 func storeSize(_ directory: String, onlyProjects: Set<String>? = nil) -> Int64 {
-    var total: Int64 = 0
-    guard let walker = FileManager.default.enumerator(atPath: directory) else { return 0 }
-    for case let rel as String in walker {
-        if let only = onlyProjects {
-            let parts = rel.split(separator: "/", maxSplits: 2)
-            if parts.count >= 2, parts[0] == "projects", !only.contains(String(parts[1])) { continue }
-        }
-        if let attrs = try? FileManager.default.attributesOfItem(atPath: directory + "/" + rel),
-           (attrs[.type] as? FileAttributeType) == .typeRegular {
-            total += (attrs[.size] as? Int64) ?? 0
-        }
-    }
-    return total
+    StoreFootprint(directory: directory, onlyProjects: onlyProjects).bytes
 }
 
 /// The names under `<store>/projects` (one directory per project, by internal number).

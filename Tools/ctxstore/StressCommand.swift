@@ -233,8 +233,8 @@ func fmt(_ v: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)
 /// Bytes of the regular files under `path`.
 func directorySize(_ path: String) -> Int64 { storeSize(path) }
 
-/// Queries drawn from the ingested segments, the way ../shared/anchors/queries.py draws
-/// them: words of one source segment (so the AND is usually not empty), one to three of
+/// Queries drawn from the ingested segments, the way the anchor benchmarks' query sets are
+/// drawn (Benchmarks/anchors): words of one source segment (so the AND is usually not empty), one to three of
 /// them, and a metadata filter of the source on a quarter of the queries.
 enum SearchWorkload {
     static func make(from segments: [ContextSegment], count: Int, limit: Int) -> [SearchQuery] {

@@ -29,9 +29,10 @@ struct TokensCommand: AsyncParsableCommand {
             One file is counted on one core.
 
             The vocabulary (<encoding>.tiktoken, checked against its published SHA-256) is \
-            read from --vocabulary DIR, else $CONTEXTSTORE_VOCAB_DIR, else \
-            ~/.cache/contextstore/vocab (filled by `bash Tools/setup.sh`). If it is missing or \
-            wrong the command fails with exit status 1 and says why.
+            read from --vocabulary DIR, else $CONTEXTSTORE_VOCAB_DIR; with neither, the copy \
+            built into ctxstore is used, so no set-up is needed. If a directory was given \
+            and its file is missing or wrong, the command fails with exit status 1 and says \
+            why (it does not fall back to the built-in copy).
 
             Examples:
               ctxstore tokens README.md Sources/**/*.swift
@@ -47,7 +48,7 @@ struct TokensCommand: AsyncParsableCommand {
     var encoding = TokenEncoding.cl100kBase.rawValue
 
     @Option(help: ArgumentHelp(
-        "Directory holding <encoding>.tiktoken (default: $CONTEXTSTORE_VOCAB_DIR, else ~/.cache/contextstore/vocab).",
+        "Directory holding <encoding>.tiktoken (default: $CONTEXTSTORE_VOCAB_DIR, else the built-in copy).",
         valueName: "DIR"),
         completion: .directory)
     var vocabulary: String?

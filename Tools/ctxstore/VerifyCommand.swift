@@ -10,7 +10,8 @@ struct VerifyCommand: AsyncParsableCommand {
             log file's header, sealed sizes and record counts, every batch checksum, that every \
             batch decompresses and decodes, and that sequence numbers increase. A torn tail on \
             an active log (left by a crash, cut off by the next open) is a warning. Exit status: \
-            0 sound, 1 damaged, 2 unreadable.
+            0 sound, \(ExitStatus.incomplete) damaged, \(ExitStatus.failure) unreadable (no store at the path, or an \
+            unreadable MANIFEST).
             """
     )
 
@@ -23,7 +24,7 @@ struct VerifyCommand: AsyncParsableCommand {
             report = try ContextStore.verify(directory: options.directory)
         } catch {
             printError("ctxstore verify: \(error)")
-            throw ExitCode(2)
+            throw ExitCode(ExitStatus.failure)
         }
         if json {
             print(jsonString([
@@ -37,6 +38,6 @@ struct VerifyCommand: AsyncParsableCommand {
             print("\(report.isSound ? "sound" : "DAMAGED"): \(report.projects) projects, \(report.files) files, "
                 + "\(report.batches) batches, \(report.records) records, \(report.bytes) bytes")
         }
-        if !report.isSound { throw ExitCode(1) }
+        if !report.isSound { throw ExitCode(ExitStatus.incomplete) }
     }
 }

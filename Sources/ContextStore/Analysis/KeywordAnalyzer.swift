@@ -1,4 +1,4 @@
-// The keyword analyzer: the default search semantics (FORMAT.md section 3).
+// The keyword analyzer: the default search semantics (Docs/FORMAT.md section 3).
 //
 // The words of a text are exactly what Python 3 gives for
 //
@@ -23,7 +23,7 @@
 // to the callback as a slice of the input (no copy); otherwise it is built in one
 // scratch buffer reused for the whole text.
 
-/// The keyword analyzer: the default search semantics (FORMAT.md section 3).
+/// The keyword analyzer: the default search semantics (Docs/FORMAT.md section 3).
 enum KeywordAnalyzer {
     /// Calls `body` with the UTF-8 bytes of each lowercased word in order (words may repeat).
     /// The buffer is only valid during the call.

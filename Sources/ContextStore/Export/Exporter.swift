@@ -1,4 +1,4 @@
-/// The forms `export` writes (FORMAT.md section 2).
+/// The forms `export` writes (Docs/FORMAT.md section 2).
 public enum ExportFormat: String, Sendable, CaseIterable {
     /// `stashed/<project>.json`: `{"segments": [...]}` as `json.dump(..., indent=2)`.
     case sharded
@@ -59,8 +59,11 @@ extension ContextStore {
 
     /// Writes the live segments of `projects` (default: all, in creation order) under
     /// `directory` in `format`, streaming (memory stays flat whatever the store's size).
-    /// Files are written as `<name>.tmp`, synced, then renamed, so a file that exists is
-    /// whole. Nothing is written outside `directory`; project ids are escaped (SPEC.md).
+    /// Each file is written under a temporary name, synced, then renamed, so a file that
+    /// exists is whole. Sharded and monthly files are named after the project id as it is
+    /// wherever that is a valid file name (what the old layer reads); other ids are escaped,
+    /// and never two projects share a file (`ExportFileNames.names`, SPEC.md section 10).
+    /// Nothing is written outside `directory`.
     public func export(to directory: String, format: ExportFormat, projects: [String]? = nil,
                        progress: ((Int) -> Void)? = nil) async throws -> ExportReport {
         var report = ExportReport()
@@ -77,25 +80,34 @@ extension ContextStore {
             report.bytes += try file.commit()
             report.files.append(file.path)
         }
+        var opened = 0
+        /// Opens the next output file, `name` in `dir`.
+        func create(_ dir: String, _ name: String) throws -> ExportFile {
+            opened += 1
+            return try ExportFile(directory: dir, name: name, number: opened)
+        }
         let chosen = projects ?? projectIDs()
         let stashed = directory + "/stashed"
         try FileSystem.makeDirectories(format == .sharded || format == .monthly ? stashed : directory)
         switch format {
         case .sharded:
+            let names = ExportFileNames.names(for: chosen, storeProjects: projectIDs(), .sharded)
             for p in chosen {
-                let file = try ExportFile(stashed + "/" + ExportFileNames.escape(p) + ".json")
+                let file = try create(stashed, names[ByteKey(p)]! + ".json")
                 let w = ShardedFileWriter(sink: file.sink)
                 try copy(p, w.write)
                 try w.finish()
                 try commit(file)
             }
         case .monthly:
+            let names = ExportFileNames.names(for: chosen, storeProjects: projectIDs(), .monthly)
             for p in chosen {
+                let name = names[ByteKey(p)]!
                 var writers: [String: (ExportFile, ShardedFileWriter)] = [:]
                 try copy(p) { s in
                     let month = ExportFileNames.month(s.createdAt)
                     if writers[month] == nil {
-                        let file = try ExportFile(stashed + "/" + ExportFileNames.escape(p) + "_" + month + ".json")
+                        let file = try create(stashed, name + "_" + month + ".json")
                         writers[month] = (file, ShardedFileWriter(chunkSize: 64 << 10, sink: file.sink))
                     }
                     try writers[month]!.1.write(s)
@@ -107,7 +119,7 @@ extension ContextStore {
                 }
             }
         case .legacy:
-            let file = try ExportFile(directory + "/storage.json")
+            let file = try create(directory, "storage.json")
             let w = LegacyFileWriter(sink: file.sink)
             for p in chosen {
                 try w.beginProject(p)
@@ -116,7 +128,7 @@ extension ContextStore {
             try w.finish()
             try commit(file)
         case .ndjson:
-            let file = try ExportFile(directory + "/segments.ndjson")
+            let file = try create(directory, "segments.ndjson")
             let w = NDJSONWriter(sink: file.sink)
             for p in chosen { try copy(p, w.write) }
             try w.finish()
@@ -126,15 +138,20 @@ extension ContextStore {
     }
 }
 
-/// One output file: written as `<path>.tmp`, then synced and renamed by `commit`.
+/// One output file: written as `<directory>/.ctxstore-export-<number>.tmp`, then synced and
+/// renamed to `<directory>/<name>` by `commit`. The temporary name is short (a 255-byte
+/// output name plus `.tmp` would pass `NAME_MAX`) and is never an output's name (those end
+/// in `.json` or `.ndjson`); `number` keeps the files open at once (monthly) apart.
 final class ExportFile {
     let path: String
+    private let temporaryPath: String
     private let handle: FileHandle
     private var offset: Int64 = 0
 
-    init(_ path: String) throws {
-        self.path = path
-        handle = try FileHandle.createTruncating(path + ".tmp")
+    init(directory: String, name: String, number: Int) throws {
+        path = directory + "/" + name
+        temporaryPath = directory + "/.ctxstore-export-" + String(number) + ".tmp"
+        handle = try FileHandle.createTruncating(temporaryPath)
     }
 
     var sink: JSONChunkSink {
@@ -147,7 +164,7 @@ final class ExportFile {
     /// Returns the file's size.
     func commit() throws -> Int {
         try handle.sync()
-        try FileSystem.rename(path + ".tmp", path)
+        try FileSystem.rename(temporaryPath, path)
         return Int(offset)
     }
 }

@@ -7,13 +7,26 @@ import Darwin
 /// The store's `LOCK`: an exclusive `flock` held for as long as the store is open for
 /// writing. The kernel releases it when the holder dies (even by SIGKILL), so a crashed
 /// process never leaves the store locked. A second open, in this process or another,
-/// fails at once with `.locked`.
+/// fails at once with `.held`.
+///
+/// Once an open has succeeded, the holder writes its process id into the file (decimal,
+/// then a newline; `recordHolder`) so that a refused open can name it, and empties the
+/// file again when it releases the lock. An open that fails (corruption, say) never
+/// writes it, so a refused open changes no byte of the store. The content is a hint for
+/// messages only: the `flock` is the lock, and an id is reported only while a process
+/// with that id is alive.
 final class DirectoryLock: Sendable {
     let path: String
     private let fd: Int32
     private let released = Locked(false)
+    private let recorded = Locked(false)
 
-    enum Failure: Error { case held, io(IOError) }
+    enum Failure: Error {
+        /// Another open file description holds the lock; `holder` is the process id the
+        /// holder wrote, when it could be read.
+        case held(holder: Int32?)
+        case io(IOError)
+    }
 
     init(path: String) throws(Failure) {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
@@ -21,12 +34,35 @@ final class DirectoryLock: Sendable {
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             if errno == EINTR { continue }
             let e = errno
+            let holder = e == EWOULDBLOCK ? Self.readHolder(fd) : nil
             close(fd)
-            if e == EWOULDBLOCK { throw .held }
+            if e == EWOULDBLOCK { throw .held(holder: holder) }
             throw .io(IOError(op: "flock", path: path, errno: e))
         }
         self.path = path
         self.fd = fd
+    }
+
+    /// Writes this process's id into the file, after the open it guards has succeeded.
+    /// Best effort: a store on a full disk must still open, so a failed write is ignored
+    /// (a refused open then just cannot name the holder).
+    func recordHolder() {
+        let text = Array("\(getpid())\n".utf8)
+        if ftruncate(fd, 0) == 0 {
+            _ = text.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+            recorded.withLock { $0 = true }
+        }
+    }
+
+    /// The process id written by the holder, if the file holds one.
+    private static func readHolder(_ fd: Int32) -> Int32? {
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+        guard n > 0 else { return nil }
+        let digits = buffer.prefix(n).prefix { $0 >= 0x30 && $0 <= 0x39 }
+        guard !digits.isEmpty, digits.count < 10, let pid = Int32(String(decoding: digits, as: UTF8.self)) else { return nil }
+        // An id left by a holder that died (SIGKILL never empties the file) names no one.
+        return kill(pid, 0) == 0 || errno == EPERM ? pid : nil
     }
 
     /// Releases the lock now (idempotent); `deinit` does it otherwise.
@@ -36,6 +72,8 @@ final class DirectoryLock: Sendable {
             return !done
         }
         if first {
+            // Emptied before the unlock, so a clean close leaves no stale id behind.
+            if recorded.withLock({ $0 }) { _ = ftruncate(fd, 0) }
             flock(fd, LOCK_UN)
             close(fd)
         }

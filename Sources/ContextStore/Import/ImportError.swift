@@ -17,8 +17,8 @@ public struct ImportError: Error, Sendable, Equatable, CustomStringConvertible {
         case notFound
         /// The path is neither a regular file nor a directory (a FIFO, a device ...).
         case notAFileOrDirectory
-        /// A directory that holds neither `storage.json` nor `stashed/`: not a directory
-        /// of the old layer (nothing in it is read).
+        /// A directory that holds none of `storage.json`, `stashed/` and `evicted/`: not a
+        /// directory of the old layer (nothing in it is read).
         case notAnOldLayerDirectory
         /// A system call on an input failed (`stat`, `opendir`).
         case io(operation: String, errno: Int32)
@@ -31,7 +31,7 @@ public struct ImportError: Error, Sendable, Equatable, CustomStringConvertible {
             case let .invalidSegment(id, e): "segment \(debugQuote(id)): \(e)"
             case .notFound: "no such file or directory"
             case .notAFileOrDirectory: "not a regular file or a directory"
-            case .notAnOldLayerDirectory: "directory holds neither storage.json nor stashed/ (not an old-layer directory)"
+            case .notAnOldLayerDirectory: "directory holds none of storage.json, stashed/, evicted/ (not an old-layer directory)"
             case let .io(op, e): "\(op) failed: \(String(cString: strerror(e))) (errno \(e))"
             case let .store(e): e.description
             }

@@ -10,16 +10,23 @@ import Darwin
 /// - Arguments are taken in the order given; a file is read as it is (its form is detected
 ///   from its content, never from its name).
 /// - A directory is a directory of the old layer (a migration), expanded in place into:
-///   1. `storage.json`, the legacy single file, first: FORMAT.md calls it legacy and the
+///   1. `storage.json`, the legacy single file, first: Docs/FORMAT.md calls it legacy and the
 ///      sharded files current, so the old layer wrote the sharded files later;
 ///   2. then every regular file `stashed/*.json` (sharded `<project>.json` and monthly
 ///      `<project>_<YYYY-MM>.json` alike), in byte order of their names. For one project,
 ///      `<project>.json` sorts before its month files (`.` < `_`) and the months sort in
 ///      calendar order, so a segment present in several of them takes the version of the
-///      last: the latest month's, and a month file's over the plain sharded file's.
-///   Everything else in the directory (other files, other subdirectories, `stashed/`
-///   entries not named `*.json`, an NDJSON stash log) is not read and is listed in
-///   `ignored`; pass such a file explicitly, after the directory, to import it last.
+///      last: the latest month's, and a month file's over the plain sharded file's;
+///   3. last, every regular file `evicted/*.json` (spill files: one segment object each,
+///      which the old layer's LRU wrote when it pushed a working segment out of memory), in
+///      byte order of their names. They come last because each holds the latest in-memory
+///      version of a working segment, so where the same project and id is also in
+///      `storage.json` or a stashed file, the spilled version is taken as the newer one.
+///      Their segments keep the tier their content says (usually `working`); project and
+///      id come from the content, never from the file name.
+///   Everything else in the directory (other files, other subdirectories, `stashed/` and
+///   `evicted/` entries not named `*.json`, an NDJSON stash log) is not read and is listed
+///   in `ignored`; pass such a file explicitly, after the directory, to import it last.
 ///
 /// Resolving only reads metadata (`stat`, `readdir`): nothing is opened for writing,
 /// locked, moved or created.
@@ -28,6 +35,8 @@ struct ImportSources {
         var path: String
         /// Size when resolved (for progress; the report counts the bytes actually read).
         var size: Int
+        /// A spill file: read from an old-layer directory's `evicted/`.
+        var isSpill = false
     }
 
     private(set) var inputs: [Input] = []
@@ -38,6 +47,7 @@ struct ImportSources {
 
     static let legacyFileName = "storage.json"
     static let shardDirectoryName = "stashed"
+    static let spillDirectoryName = "evicted"
 
     init(_ paths: [String]) throws(ImportError) {
         for path in paths {
@@ -53,6 +63,7 @@ struct ImportSources {
         let base = dir.hasSuffix("/") ? dir : dir + "/"
         var legacy: [Input] = []
         var shards: [Input] = []
+        var spills: [Input] = []
         var isOldLayer = false
         for name in try Self.sortedNames(dir) {
             let path = base + name
@@ -62,20 +73,31 @@ struct ImportSources {
                 isOldLayer = true
             case (Self.shardDirectoryName, .directory):
                 isOldLayer = true
-                for shard in try Self.sortedNames(path) {
-                    let shardPath = path + "/" + shard
-                    if shard.hasSuffix(".json"), case let .file(size) = try Self.kind(shardPath) {
-                        shards.append(Input(path: shardPath, size: size))
-                    } else {
-                        ignored.append(shardPath)
-                    }
-                }
+                shards = try jsonFiles(in: path, isSpill: false)
+            case (Self.spillDirectoryName, .directory):
+                isOldLayer = true
+                spills = try jsonFiles(in: path, isSpill: true)
             default:
                 ignored.append(path)
             }
         }
         if !isOldLayer { throw ImportError(path: dir, reason: .notAnOldLayerDirectory) }
-        inputs += legacy + shards
+        inputs += legacy + shards + spills
+    }
+
+    /// The regular files `*.json` of `dir` in byte order of their names; other entries
+    /// (subdirectories too: nothing is read recursively) go to `ignored`.
+    private mutating func jsonFiles(in dir: String, isSpill: Bool) throws(ImportError) -> [Input] {
+        var files: [Input] = []
+        for name in try Self.sortedNames(dir) {
+            let path = dir + "/" + name
+            if name.hasSuffix(".json"), case let .file(size) = try Self.kind(path) {
+                files.append(Input(path: path, size: size, isSpill: isSpill))
+            } else {
+                ignored.append(path)
+            }
+        }
+        return files
     }
 
     private enum Kind { case file(size: Int), directory, other }

@@ -21,6 +21,10 @@ public struct ImportReport: Sendable {
         public var format: SegmentFileFormat
         public var segments: Int
         public var bytes: Int
+        /// A spill file of the old layer: read from an old-layer directory's `evicted/`.
+        public var isSpill: Bool
+        /// Lone surrogate escapes in the file's segments, stored as U+FFFD.
+        public var replacedSurrogates: Int
     }
 
     public var files: [File] = []
@@ -28,6 +32,13 @@ public struct ImportReport: Sendable {
     public var ignored: [String] = []
     /// Segments imported (a segment superseded within the import counts each time it appears).
     public var segments = 0
+    /// Spill files read (`evicted/*.json` of old-layer directories).
+    public var spillFiles: Int { files.reduce(0) { $0 + ($1.isSpill ? 1 : 0) } }
+    /// Segments read from spill files.
+    public var spillSegments: Int { files.reduce(0) { $0 + ($1.isSpill ? $1.segments : 0) } }
+    /// Lone surrogate escapes (`"\ud800"`, which Python writes and reads) stored as U+FFFD,
+    /// over all files. Python keeps such a string; a Swift string cannot hold it.
+    public var replacedSurrogates: Int { files.reduce(0) { $0 + $1.replacedSurrogates } }
     /// Bytes of input read.
     public var bytes = 0
     /// Wall-clock seconds, from resolving the paths to the end of the commit.
@@ -41,12 +52,15 @@ extension ContextStore {
     /// Imports segment files, all or nothing: every segment of every input becomes visible
     /// together at the end, or, if anything is wrong, none does.
     ///
-    /// Inputs are files in any form of FORMAT.md section 2 (NDJSON, sharded, monthly, legacy
-    /// `storage.json`; detected from the content) and directories of the old layer, read in
-    /// the order described by `ImportSources`: arguments in the order given; a directory's
-    /// `storage.json` first, then its `stashed/*.json` in byte order of the names; a later
-    /// segment with the same project and id supersedes an earlier one, as in the old layer.
-    /// Other entries of such a directory are not read and are listed in `report.ignored`.
+    /// Inputs are files in any form of Docs/FORMAT.md section 2 (NDJSON, sharded, monthly, legacy
+    /// `storage.json`, a single segment object as in a spill file; detected from the content)
+    /// and directories of the old layer, read in the order described by `ImportSources`:
+    /// arguments in the order given; a directory's `storage.json` first, then its
+    /// `stashed/*.json`, then its spill files `evicted/*.json`, each in byte order of the
+    /// names; a later segment with the same project and id supersedes an earlier one, as in
+    /// the old layer. Other entries of such a directory are not read and are listed in
+    /// `report.ignored`. The project of a segment is always its `project_id`, never a file name.
+    /// A lone surrogate escape is stored as U+FFFD and counted (`report.replacedSurrogates`).
     /// Inputs are only read (`O_RDONLY`, no lock): never written, moved or locked.
     ///
     /// Streaming: each file is read by a `SegmentFileReader`, and its segments are appended
@@ -64,7 +78,8 @@ extension ContextStore {
     /// - nesting deeper than `JSONLimits.maxDepth` (64) anywhere: `.json(.depthLimit)`;
     /// - a `project_id` over `SegmentLimits.maxProjectIDBytes` bytes of UTF-8. Any other
     ///   project id (empty, `../x`, `a/b`, control characters) is data: the store never
-    ///   makes it a path, and export escapes it.
+    ///   makes it a path, and export uses it as a file name only where it is a valid one
+    ///   (`ExportFileNames`).
     ///
     /// - Throws: `ImportError` with the path, the element index (and byte offset, line and
     ///   column where the reader found the problem) and the reason; the transaction has
@@ -86,7 +101,7 @@ extension ContextStore {
         report.ignored = sources.ignored
         do throws(ImportError) {
             for input in sources.inputs {
-                report.files.append(try await run.read(input.path))
+                report.files.append(try await run.read(input))
             }
             try await run.finish()
         } catch {
@@ -159,7 +174,8 @@ struct ImportRun {
     }
 
     /// Reads one file to its end, appending its segments chunk by chunk.
-    mutating func read(_ path: String) async throws(ImportError) -> ImportReport.File {
+    mutating func read(_ input: ImportSources.Input) async throws(ImportError) -> ImportReport.File {
+        let path = input.path
         let fileIndex = paths.count
         paths.append(path)
         let reader: SegmentFileReader
@@ -180,7 +196,8 @@ struct ImportRun {
         let bytes = reader.bytesConsumed
         bytesBeforeFile += bytes
         report(path, 0)
-        return ImportReport.File(path: path, format: reader.format, segments: count, bytes: bytes)
+        return ImportReport.File(path: path, format: reader.format, segments: count, bytes: bytes,
+                                 isSpill: input.isSpill, replacedSurrogates: reader.replacedSurrogates)
     }
 
     private static func next(_ reader: SegmentFileReader) throws(ImportError) -> ContextSegment? {

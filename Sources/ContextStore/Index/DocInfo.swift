@@ -93,7 +93,7 @@ struct AnalyzedText: Sendable {
     var termCount: Int { termFreqs.count }
 }
 
-/// The metadata fields with postings (FORMAT.md section 3 filters).
+/// The metadata fields with postings (Docs/FORMAT.md section 3 filters).
 enum MetaField: Int, CaseIterable, Sendable {
     case filePath = 0, taskID, tag, type, tier
 }

@@ -1,4 +1,4 @@
-/// Filters of a search (FORMAT.md section 3): equality on `file_path`, `task_id`, `type`
+/// Filters of a search (Docs/FORMAT.md section 3): equality on `file_path`, `task_id`, `type`
 /// and `tier`; all the given `tags` present; `created_at` strictly after `createdAfter` and
 /// strictly before `createdBefore` (compared as instants; a naive time counts as UTC).
 public struct SearchFilters: Sendable, Equatable {
@@ -30,6 +30,11 @@ public enum SearchOrder: String, Sendable, CaseIterable {
 /// A keyword search in one project. A segment matches when every word of `query` (as the
 /// keyword analyzer splits it) is among its words and it passes the filters; an empty query
 /// matches every segment and returns them newest first.
+///
+/// Two edges answer as the old layer's `search_stashed` did (Docs/FORMAT.md section 3): a
+/// query that is not empty but has no word in it (`"!!!"`, `"   "`, an emoji) matches
+/// nothing, and so does a `file_path` or `task_id` filter equal to `""` (the old layer
+/// indexed those fields only when non-empty).
 public struct SearchQuery: Sendable, Equatable {
     public var project: String
     public var query: String
@@ -44,6 +49,13 @@ public struct SearchQuery: Sendable, Equatable {
         self.filters = filters
         self.limit = limit
         self.order = order
+    }
+
+    /// Whether the query can match nothing before any index is read: a `file_path` or
+    /// `task_id` filter equal to `""` (never indexed by the old layer). A non-empty query
+    /// without words is the other such edge; the caller knows it after analysis.
+    var hasEmptyFieldFilter: Bool {
+        filters.filePath?.isEmpty == true || filters.taskID?.isEmpty == true
     }
 }
 

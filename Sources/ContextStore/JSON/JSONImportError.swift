@@ -30,10 +30,10 @@ public struct JSONImportError: Error, Sendable, Equatable, CustomStringConvertib
         case invalidUTF8
         /// A raw control character (below 0x20) inside a string.
         case controlCharacter(UInt8)
-        /// A backslash escape JSON does not have (`\x`, `\u12`, ...).
+        /// A backslash escape JSON does not have (`\x`, `\u12`, ...). (A `\uXXXX`
+        /// surrogate escape without its partner is no error: it is read as U+FFFD and counted,
+        /// as `SegmentFileReader.replacedSurrogates` says.)
         case invalidEscape(String)
-        /// A `\uXXXX` surrogate escape without its partner.
-        case loneSurrogate(UInt16)
         /// `NaN`, `Infinity` or `-Infinity`: not JSON.
         case nonFiniteNumber(String)
         /// Nesting deeper than `JSONLimits.maxDepth`.
@@ -69,7 +69,6 @@ public struct JSONImportError: Error, Sendable, Equatable, CustomStringConvertib
             case .invalidUTF8: "invalid UTF-8"
             case let .controlCharacter(b): "raw control character 0x\(jsonHex2(b)) in a string (must be escaped)"
             case let .invalidEscape(e): "invalid escape \(e)"
-            case let .loneSurrogate(u): "lone surrogate \\u\(jsonHex4(u)) (a surrogate escape must be part of a pair)"
             case let .nonFiniteNumber(s): "\(s) is not a JSON number"
             case let .depthLimit(d): "nesting deeper than \(d) levels"
             case let .valueTooLarge(limit): "string longer than the limit of \(limit) bytes"
@@ -138,10 +137,6 @@ private let hexDigits: [Character] = Array("0123456789abcdef")
 
 func jsonHex2(_ b: UInt8) -> String {
     String([hexDigits[Int(b >> 4)], hexDigits[Int(b & 15)]])
-}
-
-func jsonHex4(_ u: UInt16) -> String {
-    jsonHex2(UInt8(u >> 8)) + jsonHex2(UInt8(u & 0xFF))
 }
 
 #if canImport(Glibc)

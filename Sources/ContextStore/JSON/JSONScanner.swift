@@ -63,6 +63,9 @@ struct JSONScanner: ~Copyable {
     private var scratchCount = 0
     let maxStringBytes: Int
     let maxDepth: Int
+    /// Lone surrogate escapes read so far, each decoded as U+FFFD (see `readUnicodeEscape`).
+    /// Only grows; callers count a part of the input as the difference across it.
+    private(set) var replacedSurrogates = 0
 
     /// Reads from `fd` (closing it at the end when `ownsFD`).
     init(fd: Int32, ownsFD: Bool, readSize: Int = 1 << 20,
@@ -478,18 +481,22 @@ struct JSONScanner: ~Copyable {
         return v
     }
 
+    /// Decodes `\uXXXX` at `pos` (its backslash) into `scratch`. A high surrogate followed
+    /// by a `\u` low surrogate is one scalar. A surrogate without its partner (a lone low
+    /// one, or a high one not followed by a low one) is what Python's `json` reads and writes
+    /// but no Unicode scalar: it becomes U+FFFD and is counted in `replacedSurrogates`, and
+    /// whatever follows it is decoded on its own (`\ud800\u0041` is U+FFFD then `A`).
     private mutating func readUnicodeEscape() throws(JSONFault) {
-        // `pos` is at the backslash of `\uXXXX`.
         guard try ensure(6) else {
             throw fault(.unexpectedEnd, at: base + end)
         }
         guard let u = jsonHex4(at: pos + 2) else {
             throw fault(.invalidEscape("\\u needs four hex digits"))
         }
-        if u >= 0xDC00 && u <= 0xDFFF { throw fault(.loneSurrogate(UInt16(u))) }
         if u >= 0xD800 && u <= 0xDBFF {
             if try !ensure(12) {
-                // The input ends within 12 bytes: cut inside the low half, or no low half.
+                // The input ends within 12 bytes: cut inside the low half (a truncated
+                // file, not a lone surrogate), or no low half.
                 var k = pos + 6
                 var cut = true
                 while k < end {
@@ -501,15 +508,19 @@ struct JSONScanner: ~Copyable {
                 }
                 if cut { throw fault(.unexpectedEnd, at: base + end) }
             }
-            guard end - pos >= 12, buf[pos + 6] == 0x5C, buf[pos + 7] == 0x75,
-                  let low = jsonHex4(at: pos + 8), low >= 0xDC00, low <= 0xDFFF else {
-                throw fault(.loneSurrogate(UInt16(u)))
+            if end - pos >= 12, buf[pos + 6] == 0x5C, buf[pos + 7] == 0x75,
+               let low = jsonHex4(at: pos + 8), low >= 0xDC00, low <= 0xDFFF {
+                try appendScratchScalar(0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00))
+                pos += 12
+                return
             }
-            try appendScratchScalar(0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00))
-            pos += 12
-            return
         }
-        try appendScratchScalar(u)
+        if u >= 0xD800 && u <= 0xDFFF {
+            replacedSurrogates += 1
+            try appendScratchScalar(0xFFFD)
+        } else {
+            try appendScratchScalar(u)
+        }
         pos += 6
     }
 

@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-/// The keys of a segment object, in FORMAT.md section 1 order (the writer's order too).
+/// The keys of a segment object, in Docs/FORMAT.md section 1 order (the writer's order too).
 enum JSONSegmentField: Int, CaseIterable {
     case segmentID, text, type, projectID, taskID, createdAt, lastTouchedAt, pinned, generation,
          gcSurvivalCount, refcount, filePath, lineRange, tags, topicID, tokens, tokensComputedAt,
@@ -39,7 +39,7 @@ private let tierNames: [StaticString] = ["working", "stashed", "archive"]
 private let tierValues: [SegmentTier] = [.working, .stashed, .archive]
 
 extension JSONScanner {
-    /// Decodes one segment object (FORMAT.md section 1) and validates it.
+    /// Decodes one segment object (Docs/FORMAT.md section 1) and validates it.
     ///
     /// On entry the `{` has been consumed and `markSegmentStart()` called at it; with
     /// `pendingKey`, the first key has been read as well (the format sniffer reads it) and
@@ -47,7 +47,7 @@ extension JSONScanner {
     ///
     /// Keys may come in any order; a duplicate or unknown key is refused, the required ones
     /// (`segment_id`, `text`, `type`, `project_id`, `created_at`, `last_touched_at`) must be
-    /// there, the others default as FORMAT.md says. A value of the wrong type is first
+    /// there, the others default as Docs/FORMAT.md says. A value of the wrong type is first
     /// checked to be valid JSON (so a syntax error is reported as such), then refused with
     /// `wrongType` at its key.
     mutating func readSegmentBody(depth: Int, pendingKey: [UInt8]? = nil) throws(JSONFault) -> ContextSegment {
@@ -192,7 +192,9 @@ extension JSONScanner {
     private mutating func datetimeValue(_ v: UInt8, _ field: JSONSegmentField, _ depth: Int, optional: Bool) throws(JSONFault) -> Timestamp? {
         if v == 0x22 {
             let s = try readString()
-            guard let t = JSONDatetime.parse(s), t.isValid else {
+            // Every form pydantic accepts (Timestamp+ISO8601.swift: one rule for JSON, the
+            // API and the command line).
+            guard let t = Timestamp.parse(s), t.isValid else {
                 throw fault(.segment(.invalidDatetime(field: field.name, value: String(decoding: s, as: UTF8.self))),
                             at: keyMark.offset)
             }
@@ -251,31 +253,4 @@ extension JSONScanner {
         return tags
     }
 
-}
-
-/// Datetime strings as the JSON importer takes them: what `Timestamp.parse` accepts, plus
-/// the other forms pydantic accepts (FORMAT.md: "a reader must accept what pydantic
-/// accepts"), rewritten to a form `Timestamp.parse` takes:
-/// - a date alone (`2025-12-07`): midnight, naive;
-/// - `_` between date and time (`2025-12-07_22:49:42`);
-/// - more than six fraction digits: the rest are dropped (truncated, as pydantic does).
-/// Not accepted: Unix timestamps (`"1700000000"`, or a JSON number), which pydantic's lax
-/// mode also takes; the old layer never wrote them.
-enum JSONDatetime {
-    static func parse(_ s: UnsafeBufferPointer<UInt8>) -> Timestamp? {
-        if let t = Timestamp.parse(s) { return t }
-        guard s.count >= 10 else { return nil }
-        var b = Array(s)
-        if b.count == 10 {
-            b += Array("T00:00:00".utf8)
-        } else if b[10] == 0x5F {
-            b[10] = 0x54
-        }
-        if b.count > 20, b[19] == 0x2E || b[19] == 0x2C {
-            var end = 20
-            while end < b.count, b[end] >= 0x30, b[end] <= 0x39 { end += 1 }
-            if end - 20 > 6 { b.removeSubrange(26..<end) }
-        }
-        return b.withUnsafeBufferPointer { Timestamp.parse($0) }
-    }
 }

@@ -1,4 +1,4 @@
-/// Writes segments as FORMAT.md section 1 objects: every key, in order, `null` where absent.
+/// Writes segments as Docs/FORMAT.md section 1 objects: every key, in order, `null` where absent.
 extension JSONByteOutput {
     /// The segment object, its `{` at indentation `level` (indented style; ignored when compact).
     func segment(_ s: ContextSegment, level: Int, style: JSONOutputStyle) throws {

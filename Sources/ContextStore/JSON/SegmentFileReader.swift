@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-/// The forms of a segment file (FORMAT.md section 2). Monthly files have the sharded content.
+/// The forms of a segment file (Docs/FORMAT.md section 2). Monthly files have the sharded content.
 public enum SegmentFileFormat: String, Sendable, CaseIterable {
     /// One compact segment object a line (the stash log).
     case ndjson
@@ -12,6 +12,9 @@ public enum SegmentFileFormat: String, Sendable, CaseIterable {
     case sharded
     /// `storage.json`: `{"version": "1.0", "projects": {"<id>": {"segments": [...], "indexes": {...}}}}`.
     case legacy
+    /// One segment object spread over several lines, as `json.dump(segment, f, indent=2)`
+    /// writes it: the old layer's spill files, `evicted/<segment_id>.json`.
+    case segment
 }
 
 /// Streams the segments of one JSON input, a segment at a time, in file order. The form is
@@ -19,14 +22,22 @@ public enum SegmentFileFormat: String, Sendable, CaseIterable {
 ///
 /// - a top-level object whose first key is `segments` is a sharded (or monthly) file;
 /// - one whose first key is `version` or `projects` is a legacy `storage.json`;
+/// - any other object with a line break between its `{` and its first key (or its `}`) is
+///   one segment object (`.segment`, a spill file as `json.dump(indent=2)` writes it; only
+///   whitespace may follow it). No NDJSON record can look so: a record is on one line;
 /// - anything else starting with `{` is NDJSON, one segment object a line (blank lines are
-///   allowed only at the end; an empty input is an NDJSON file with no segments).
+///   allowed only at the end; an empty input is an NDJSON file with no segments). A single
+///   compact object is thus a one-record NDJSON file: the same segment either way.
 ///
 /// The input is read in chunks (1 MiB by default), so a file of any size is never held whole;
 /// memory is one chunk plus the largest string (at most `JSONLimits.maxStringBytes`).
 /// Parsing is strict RFC 8259 (a leading UTF-8 BOM is skipped); the segment objects are
 /// decoded and validated as `readSegmentBody` describes. A legacy file's `indexes` are
 /// derived data: checked to be valid JSON, then ignored.
+///
+/// A `\uXXXX` escape of a lone surrogate (which Python's `json` writes and reads, and no
+/// Swift string can hold) is read as U+FFFD; `replacedSurrogates` counts those of the
+/// segments returned. Raw bytes that are not UTF-8 stay an error.
 ///
 /// `next()` returns nil at the clean end, after checking that nothing but whitespace follows.
 /// The first error is final: later calls throw it again. A caller that must not half-import
@@ -97,6 +108,11 @@ public final class SegmentFileReader {
     /// Number of segments returned so far.
     public var segmentsRead: Int { parser.segmentsRead }
 
+    /// Lone surrogate escapes (`\ud800` alone, a high surrogate not followed by a low one, a
+    /// low one alone) replaced by U+FFFD in the segments returned so far. Two ids that differ
+    /// only there become one id.
+    public var replacedSurrogates: Int { parser.replacedSurrogates }
+
     /// Legacy files: the project whose segments are being read.
     public var projectID: String? { parser.projectID }
 
@@ -117,6 +133,9 @@ struct JSONSegmentStreamParser: ~Copyable {
     private(set) var format: SegmentFileFormat = .ndjson
     private(set) var elementIndex = -1
     private(set) var segmentsRead = 0
+    /// Lone surrogates replaced inside the segments returned (not in keys of the structure
+    /// or in a legacy file's ignored `indexes`).
+    private(set) var replacedSurrogates = 0
     private(set) var projectID: String?
     private var projectIDBytes: [UInt8] = []
     /// Set while a segment is being read, so errors name it.
@@ -171,6 +190,7 @@ struct JSONSegmentStreamParser: ~Copyable {
         scanner.markSegmentStart()
         scanner.pos += 1
         guard let c = try scanner.peekNonWhitespace() else { throw scanner.fault(.unexpectedEnd) }
+        let spansLines = scanner.whitespaceNewlines > leadingNewlines
         var key: [UInt8]?
         if c == 0x22 {
             scanner.markKeyStart()
@@ -186,6 +206,8 @@ struct JSONSegmentStreamParser: ~Copyable {
             format = .sharded
         } else if isKey("version") || isKey("projects") {
             format = .legacy
+        } else if spansLines {
+            format = .segment
         } else {
             format = .ndjson
             if leadingNewlines > 0 { throw scanner.fault(.blankLine) }
@@ -198,8 +220,36 @@ struct JSONSegmentStreamParser: ~Copyable {
 
     mutating func next() throws(JSONFault) -> ContextSegment? {
         if finished { return nil }
-        if format == .ndjson { return try nextNDJSON() }
-        return try nextStructured()
+        switch format {
+        case .ndjson: return try nextNDJSON()
+        case .segment: return try nextSingle()
+        case .sharded, .legacy: return try nextStructured()
+        }
+    }
+
+    /// Reads the segment object whose `{` is consumed and marked (as element `elementIndex`,
+    /// already advanced), counting the lone surrogates replaced inside it.
+    private mutating func readSegment(depth: Int, pendingKey: [UInt8]? = nil) throws(JSONFault) -> ContextSegment {
+        inSegment = true
+        let before = scanner.replacedSurrogates
+        let segment = try scanner.readSegmentBody(depth: depth, pendingKey: pendingKey)
+        replacedSurrogates += scanner.replacedSurrogates - before
+        return segment
+    }
+
+    // MARK: One segment object
+
+    private mutating func nextSingle() throws(JSONFault) -> ContextSegment? {
+        // The sniffer consumed the `{` and the first key.
+        elementIndex = 0
+        let key = pendingKey
+        pendingKey = nil
+        let segment = try readSegment(depth: 1, pendingKey: key)
+        inSegment = false
+        if try scanner.peekNonWhitespace() != nil { throw scanner.fault(.trailingData) }
+        finished = true
+        segmentsRead = 1
+        return segment
     }
 
     // MARK: NDJSON
@@ -230,8 +280,7 @@ struct JSONSegmentStreamParser: ~Copyable {
             newlinesAtStart = scanner.whitespaceNewlines
         }
         elementIndex += 1
-        inSegment = true
-        let segment = try scanner.readSegmentBody(depth: 1, pendingKey: key)
+        let segment = try readSegment(depth: 1, pendingKey: key)
         if scanner.whitespaceNewlines != newlinesAtStart {
             throw scanner.fault(.recordSpansLines, at: scanner.segmentMark.offset)
         }
@@ -274,10 +323,9 @@ struct JSONSegmentStreamParser: ~Copyable {
                     }
                     throw scanner.notAValue(v)
                 }
-                inSegment = true
                 scanner.markSegmentStart()
                 scanner.pos += 1
-                let segment = try scanner.readSegmentBody(depth: stack.count + 1)
+                let segment = try readSegment(depth: stack.count + 1)
                 if format == .legacy {
                     let same = segment.projectID.utf8.elementsEqual(projectIDBytes)
                     if !same {

@@ -101,11 +101,13 @@ public final class NDJSONWriter {
 ///
 /// Call `beginProject(_:)` for each project in the order wanted, `write(_:)` its segments in
 /// file order, and `finish()` at the end. A project's `indexes` are written after its
-/// segments, built from them (ids only are kept, per project):
-/// - `by_task`: task_id -> ids of the segments with that (non-null) task_id,
-/// - `by_file`: file_path -> ids of the segments with that (non-null) file_path,
-/// - `by_tag`: tag -> ids, an entry for every tag of every segment (a tag repeated within
-///   one segment lists its id again),
+/// segments, built from them (ids only are kept, per project) as the old writer built them
+/// (`Tests/Oracles/old_layer.py` is that rule in Python):
+/// - `by_task`: task_id -> ids of the segments with that task_id; a null or empty task_id
+///   is not indexed (so there is no `""` key),
+/// - `by_file`: file_path -> ids, the same way (no `""` key),
+/// - `by_tag`: tag -> ids of the segments with that tag; a tag repeated within one segment
+///   lists its id once,
 /// lists in segment order, keys in order of first appearance (compared as UTF-8 bytes).
 public final class LegacyFileWriter {
     private let out: JSONByteOutput
@@ -158,11 +160,11 @@ public final class LegacyFileWriter {
         if segmentsInProject > 0 { try out.byte(0x2C) }
         if style == .indented { try out.newline(indent: 4) }
         try out.segment(segment, level: 4, style: style)
+        if let t = segment.taskID, !t.isEmpty { byTask.add(t, segment.segmentID, segment: segmentsInProject) }
+        if let f = segment.filePath, !f.isEmpty { byFile.add(f, segment.segmentID, segment: segmentsInProject) }
+        for tag in segment.tags { byTag.add(tag, segment.segmentID, segment: segmentsInProject) }
         segmentsInProject += 1
         written += 1
-        if let t = segment.taskID { byTask.add(t, segment.segmentID) }
-        if let f = segment.filePath { byFile.add(f, segment.segmentID) }
-        for tag in segment.tags { byTag.add(tag, segment.segmentID) }
     }
 
     /// Closes the last project and the document, and flushes.
@@ -230,16 +232,24 @@ public final class LegacyFileWriter {
 struct JSONOrderedIDIndex {
     private(set) var keys: [String] = []
     private(set) var lists: [[String]] = []
+    /// The ordinal of the segment that last added to each list: a segment adds its id to a
+    /// list at most once (a repeated tag), while two segments with the same id (which a
+    /// writer's caller may pass) still add it twice, as `old_layer.legacy_document` does.
+    private var lastSegment: [Int] = []
     private var slots: [[UInt8]: Int] = [:]
 
-    mutating func add(_ key: String, _ id: String) {
+    /// Adds `id` under `key` for the segment with ordinal `segment` in its project.
+    mutating func add(_ key: String, _ id: String, segment: Int) {
         let k = Array(key.utf8)
         if let i = slots[k] {
+            guard lastSegment[i] != segment else { return }
             lists[i].append(id)
+            lastSegment[i] = segment
         } else {
             slots[k] = keys.count
             keys.append(key)
             lists.append([id])
+            lastSegment.append(segment)
         }
     }
 }

@@ -1,4 +1,4 @@
-/// One context segment: every field of FORMAT.md section 1, in its order. Every field
+/// One context segment: every field of Docs/FORMAT.md section 1, in its order. Every field
 /// round-trips through the binary log and the JSON forms.
 ///
 /// Identifiers (`segmentID`, `projectID`, tags ...) are compared as UTF-8 bytes everywhere

@@ -1,4 +1,4 @@
-/// What a segment holds (FORMAT.md section 1, `type`).
+/// What a segment holds (Docs/FORMAT.md section 1, `type`).
 public enum SegmentType: String, Sendable, Hashable, CaseIterable {
     case message, code, log, note, decision, summary
 }

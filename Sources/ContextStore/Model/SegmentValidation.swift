@@ -1,4 +1,4 @@
-/// Why a segment is not acceptable, naming the field (FORMAT.md section 1). The JSON
+/// Why a segment is not acceptable, naming the field (Docs/FORMAT.md section 1). The JSON
 /// readers report the same errors with the file, the element index and the byte offset.
 public enum SegmentValidationError: Error, Sendable, Equatable, CustomStringConvertible {
     case emptySegmentID
@@ -38,7 +38,7 @@ public enum SegmentLimits {
     /// `tooLarge`, before it reaches the log.
     public static let maxRecordBytes = 64 << 20
     /// The longest `project_id`, in UTF-8 bytes. Any content is valid (an empty id, `../x`,
-    /// control characters: FORMAT.md section 2; ids are never paths), but every MANIFEST
+    /// control characters: Docs/FORMAT.md section 2; ids are never paths), but every MANIFEST
     /// publish rewrites every project id, so one id cannot be unbounded. A longer one is
     /// refused with `tooLarge(field: "project_id")`.
     public static let maxProjectIDBytes = 64 << 10

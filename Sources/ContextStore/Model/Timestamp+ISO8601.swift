@@ -1,17 +1,23 @@
-/// Parsing and formatting of FORMAT.md's datetime strings, by hand (Foundation's ISO 8601
-/// formatter costs ~36 µs a parse; this is well under 1 µs).
+/// Parsing and formatting of the datetime strings of Docs/FORMAT.md section 1, by hand
+/// (Foundation's ISO 8601 formatter costs ~36 µs a parse; this is well under 1 µs).
 ///
 /// Written form (what pydantic writes): `YYYY-MM-DDTHH:MM:SS[.ffffff][Z|±HH:MM[:SS]]`.
-/// Accepted: a space for `T`, 1 to 6 fraction digits, `Z`/`z`, `+00:00`, offsets as `±HH:MM`,
-/// `±HHMM` or `±HH:MM:SS`, seconds optional (`HH:MM`).
+/// Accepted, as pydantic accepts them (one rule for JSON input, the API and the command
+/// line): `T`, `t`, a space or `_` between date and time; a date alone (midnight, naive);
+/// seconds optional (`HH:MM`); any number of fraction digits after `.` or `,` (past six they
+/// are dropped, as pydantic truncates); `Z`/`z`, `+00:00`, offsets as `±HH:MM`, `±HHMM` or
+/// `±HH:MM:SS`. Not accepted: Unix timestamps (`"1700000000"`), which pydantic's lax mode
+/// takes but the old layer never wrote.
 extension Timestamp {
     public enum ParseError: Error, Sendable, Equatable, CustomStringConvertible {
+        /// `position` is the 1-based character where the text stops being a datetime.
         case malformed(String, position: Int)
         case outOfRange(String)
 
         public var description: String {
             switch self {
-            case let .malformed(s, p): "malformed datetime \(debugQuote(s)) at character \(p)"
+            case let .malformed(s, p):
+                "malformed datetime \(debugQuote(s)) at character \(p) (expected YYYY-MM-DD[THH:MM[:SS[.ffffff]]][Z|±HH:MM])"
             case let .outOfRange(s): "datetime out of range: \(debugQuote(s))"
             }
         }
@@ -19,25 +25,40 @@ extension Timestamp {
 
     public init(iso8601 text: String) throws(ParseError) {
         var copy = text
-        let parsed: Timestamp? = copy.withUTF8 { Timestamp.parse($0) }
-        guard let parsed else {
-            throw .malformed(text, position: 0)
+        let outcome = copy.withUTF8 { Timestamp.parseDetailed($0) }
+        switch outcome {
+        case let .parsed(t):
+            guard t.isValid else { throw .outOfRange(text) }
+            self = t
+        case let .failed(at):
+            // Bytes to characters, so the position is the one a person counts.
+            let chars = String(decoding: text.utf8.prefix(at), as: UTF8.self).count
+            throw .malformed(text, position: chars + 1)
         }
-        guard parsed.isValid else { throw .outOfRange(text) }
-        self = parsed
     }
 
-    /// Parses UTF-8 bytes; nil on any syntax or calendar error (range checked by caller too).
+    /// Parses UTF-8 bytes in any accepted form; nil on any syntax or calendar error (range
+    /// checked by the caller too).
     static func parse(_ s: UnsafeBufferPointer<UInt8>) -> Timestamp? {
-        var i = 0
+        if case let .parsed(t) = parseDetailed(s) { return t }
+        return nil
+    }
+
+    enum ParseOutcome {
+        case parsed(Timestamp)
+        /// Byte offset of the first byte that does not fit.
+        case failed(at: Int)
+    }
+
+    static func parseDetailed(_ s: UnsafeBufferPointer<UInt8>) -> ParseOutcome {
         let n = s.count
+        var i = 0
+        // On failure `i` is left at the first byte that is not a digit (or at the end).
         func digits(_ count: Int) -> Int? {
-            guard i + count <= n else { return nil }
             var v = 0
             for k in 0..<count {
-                let c = s[i + k]
-                guard c >= 0x30 && c <= 0x39 else { return nil }
-                v = v * 10 + Int(c - 0x30)
+                guard i + k < n, s[i + k] >= 0x30, s[i + k] <= 0x39 else { i += k; return nil }
+                v = v * 10 + Int(s[i + k] - 0x30)
             }
             i += count
             return v
@@ -47,61 +68,80 @@ extension Timestamp {
             i += 1
             return true
         }
-        guard let year = digits(4), expect(0x2D), let month = digits(2), expect(0x2D), let day = digits(2) else { return nil }
-        guard i < n, s[i] == 0x54 || s[i] == 0x74 || s[i] == 0x20 else { return nil }  // T, t or space
-        i += 1
-        guard let hour = digits(2), expect(0x3A), let minute = digits(2) else { return nil }
-        var second = 0
-        var micros = 0
+        guard let year = digits(4) else { return .failed(at: i) }
+        guard expect(0x2D) else { return .failed(at: i) }
+        let monthAt = i
+        guard let month = digits(2) else { return .failed(at: i) }
+        guard expect(0x2D) else { return .failed(at: i) }
+        let dayAt = i
+        guard let day = digits(2) else { return .failed(at: i) }
+        guard year >= 1 else { return .failed(at: 0) }
+        guard month >= 1, month <= 12 else { return .failed(at: monthAt) }
+        guard day >= 1, day <= daysInMonth(year, month) else { return .failed(at: dayAt) }
+        var hour = 0, minute = 0, second = 0, micros = 0
         var hasFraction = false
-        if expect(0x3A) {
-            guard let sec = digits(2) else { return nil }
-            second = sec
-            if i < n, s[i] == 0x2E || s[i] == 0x2C {  // . or ,
-                i += 1
-                var count = 0
-                var v = 0
-                while i < n, s[i] >= 0x30, s[i] <= 0x39 {
-                    guard count < 6 else { return nil }
-                    v = v * 10 + Int(s[i] - 0x30)
-                    count += 1
-                    i += 1
-                }
-                guard count > 0 else { return nil }
-                for _ in count..<6 { v *= 10 }
-                micros = v
-                hasFraction = true
-            }
-        }
         var offset: Int32? = nil
         if i < n {
-            if s[i] == 0x5A || s[i] == 0x7A {  // Z
-                i += 1
-                offset = 0
-            } else if s[i] == 0x2B || s[i] == 0x2D {  // + -
-                let sign: Int32 = s[i] == 0x2D ? -1 : 1
-                i += 1
-                guard let oh = digits(2) else { return nil }
-                _ = expect(0x3A)
-                guard let om = digits(2) else { return nil }
-                var os = 0
-                if expect(0x3A) {
-                    guard let v = digits(2) else { return nil }
-                    os = v
+            // T, t, space or _ (pydantic's separators)
+            guard s[i] == 0x54 || s[i] == 0x74 || s[i] == 0x20 || s[i] == 0x5F else { return .failed(at: i) }
+            i += 1
+            let hourAt = i
+            guard let h = digits(2) else { return .failed(at: i) }
+            guard expect(0x3A) else { return .failed(at: i) }
+            let minuteAt = i
+            guard let m = digits(2) else { return .failed(at: i) }
+            guard h < 24 else { return .failed(at: hourAt) }
+            guard m < 60 else { return .failed(at: minuteAt) }
+            (hour, minute) = (h, m)
+            if expect(0x3A) {
+                let secondAt = i
+                guard let sec = digits(2) else { return .failed(at: i) }
+                guard sec < 60 else { return .failed(at: secondAt) }
+                second = sec
+                if i < n, s[i] == 0x2E || s[i] == 0x2C {  // . or ,
+                    i += 1
+                    var count = 0
+                    var v = 0
+                    while i < n, s[i] >= 0x30, s[i] <= 0x39 {
+                        // Digits past the sixth are dropped (pydantic truncates them).
+                        if count < 6 { v = v * 10 + Int(s[i] - 0x30) }
+                        count += 1
+                        i += 1
+                    }
+                    guard count > 0 else { return .failed(at: i) }
+                    for _ in min(count, 6)..<6 { v *= 10 }
+                    micros = v
+                    hasFraction = true
                 }
-                guard oh < 24, om < 60, os < 60 else { return nil }
-                offset = sign * Int32(oh * 3600 + om * 60 + os)
-            } else {
-                return nil
+            }
+            if i < n {
+                if s[i] == 0x5A || s[i] == 0x7A {  // Z
+                    i += 1
+                    offset = 0
+                } else if s[i] == 0x2B || s[i] == 0x2D {  // + -
+                    let sign: Int32 = s[i] == 0x2D ? -1 : 1
+                    i += 1
+                    let offsetAt = i
+                    guard let oh = digits(2) else { return .failed(at: i) }
+                    _ = expect(0x3A)
+                    guard let om = digits(2) else { return .failed(at: i) }
+                    var os = 0
+                    if expect(0x3A) {
+                        guard let v = digits(2) else { return .failed(at: i) }
+                        os = v
+                    }
+                    guard oh < 24, om < 60, os < 60 else { return .failed(at: offsetAt) }
+                    offset = sign * Int32(oh * 3600 + om * 60 + os)
+                } else {
+                    return .failed(at: i)
+                }
             }
         }
-        guard i == n else { return nil }
-        guard year >= 1, month >= 1, month <= 12, day >= 1, day <= daysInMonth(year, month),
-              hour < 24, minute < 60, second < 60 else { return nil }
+        guard i == n else { return .failed(at: i) }
         let days = daysFromCivil(year, month, day)
         let secs = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
-        return Timestamp(localMicroseconds: secs * 1_000_000 + Int64(micros),
-                         utcOffsetSeconds: offset, hasFraction: hasFraction)
+        return .parsed(Timestamp(localMicroseconds: secs * 1_000_000 + Int64(micros),
+                                 utcOffsetSeconds: offset, hasFraction: hasFraction))
     }
 
     /// The written form: six fraction digits when `hasFraction`, `Z` for offset zero.

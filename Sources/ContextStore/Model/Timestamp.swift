@@ -1,4 +1,4 @@
-/// A datetime as FORMAT.md writes it, keeping what the JSON said: the wall-clock time, the
+/// A datetime as Docs/FORMAT.md writes it, keeping what the JSON said: the wall-clock time, the
 /// offset (or none, for a naive time) and whether a fraction was written. A round trip gives
 /// back the same instant, the same naive-or-offset form and the same precision.
 ///

@@ -13,6 +13,11 @@ public enum Durability: Sendable, Equatable {
 
 /// Store settings, with safe defaults. Each knob says what it costs.
 public struct Configuration: Sendable {
+    /// Whether `ContextStore.open` creates a store where there is none (the directory, its
+    /// `MANIFEST`). False: open throws `StoreError.noStore` and creates nothing, not even a
+    /// `LOCK` file, so a reader with a mistyped path learns of it instead of reading an
+    /// empty new store.
+    public var createIfMissing = true
     public var durability: Durability = .syncEachBatch
     /// A project's active log file is sealed and a new one started past this size. Larger
     /// files mean fewer files; the unsealed tail is what open has to scan.
@@ -25,8 +30,12 @@ public struct Configuration: Sendable {
     /// much; larger values mean fewer, larger index files.
     public var indexSealBytes: Int = 32 << 20
     public var indexSealDocs: Int = 100_000
-    /// Token counts at ingest: the encoding, and where its rank file is (nil: the
-    /// environment variable `CONTEXTSTORE_VOCAB_DIR`, else `~/.cache/contextstore/vocab`).
+    /// Token counts at ingest: the encoding, and a directory holding its rank file
+    /// (`<encoding>.tiktoken`). nil: the directory in the environment variable
+    /// `CONTEXTSTORE_VOCAB_DIR`, else the copy built into the library (no set-up needed).
+    /// A directory given either way must hold the published file (SHA-256 checked) or
+    /// counting fails with `StoreError.tokenizerUnavailable` naming the path. The vocabulary
+    /// is loaded only when a segment's count is not trusted (Docs/FORMAT.md section 1).
     public var tokenEncoding: TokenEncoding = .cl100kBase
     public var vocabularyDirectory: String? = nil
     /// Compaction in the background (`CompactionPolicy`): merges runs of at least

@@ -35,7 +35,7 @@ public enum TierChangeError: Error, Sendable, Equatable, CustomStringConvertible
     }
 }
 
-/// The active tier (DESIGN.md): working segments are written like any other (durably) and
+/// The active tier (ARCHITECTURE.md): working segments are written like any other (durably) and
 /// kept in an LRU cache bounded by count and bytes (`Configuration.activeTierMax*`). The
 /// writer updates the cache in log order as it applies writes, so a cached segment is
 /// always the live version; readers only look in it, and read what it lacks (never cached,

@@ -1,19 +1,23 @@
 /// Reads through the index: search, get, and the per-project totals.
 extension ContextStore {
-    /// Runs a keyword search in one project (FORMAT.md section 3 semantics): returns how many
-    /// live segments match and the best `limit` of them, fetched from the log.
+    /// Runs a keyword search in one project (Docs/FORMAT.md section 3 semantics, with its
+    /// two edges: see `SearchQuery`): returns how many live segments match and the best
+    /// `limit` of them, fetched from the log.
     ///
     /// Terms are ANDed, rarest first, skipping through postings blocks; filters intersect
     /// their metadata postings; nothing scans every document (an empty unfiltered query walks
     /// each index file's recency order and stops after `limit`).
     public func search(_ q: SearchQuery) async throws(StoreError) -> SearchResult {
-        guard let pair = writer.index(project: q.project) else { return SearchResult(totalMatches: 0, segments: []) }
+        let none = SearchResult(totalMatches: 0, segments: [])
+        guard let pair = writer.index(project: q.project), !q.hasEmptyFieldFilter else { return none }
         var seen = Set<[UInt8]>()
         var terms: [[UInt8]] = []
         KeywordAnalyzer.forEachWord(in: q.query) { w in
             let t = Array(w)
             if seen.insert(t).inserted { terms.append(t) }
         }
+        // Only an empty query lists everything; words that analyze to nothing match nothing.
+        if terms.isEmpty && !q.query.isEmpty { return none }
         // Records are fetched inside the read, so the files they sit in outlive it even if
         // a compaction replaces them meanwhile.
         return try pair.read { pi throws(StoreError) in

@@ -1,5 +1,13 @@
 import Dispatch
 
+/// What `delete` did: ids in the order asked, each once (compared by UTF-8 bytes).
+public struct DeleteReport: Sendable, Equatable {
+    /// Ids that were live and are now deleted (durably, when `delete` returns).
+    public var deleted: [String] = []
+    /// Ids with no live segment in the project: nothing was written for them.
+    public var notLive: [String] = []
+}
+
 /// An open store: one directory, many projects, one writing handle at a time.
 ///
 /// Writes (`put`, `delete`) are `async`: they return once the records are written and,
@@ -38,20 +46,24 @@ public final class ContextStore: Sendable {
         self.tokens = TokenAccounting(encoding: configuration.tokenEncoding, vocabularyDirectory: configuration.vocabularyDirectory)
     }
 
-    /// Opens (creating if needed) the store in `directory`, recovering from any crash.
+    /// Opens the store in `directory` (creating it if needed, unless
+    /// `configuration.createIfMissing` is false), recovering from any crash.
     ///
-    /// - Throws: `.locked` if another handle has it open; `.corruption` (with file and
-    ///   offset) if data is damaged, in which case nothing on disk was changed;
-    ///   `.unsupportedVersion`, `.notAStore`, `.io`.
+    /// - Throws: `.locked` (naming the holder's process) if another handle has it open;
+    ///   `.noStore` if there is none and none may be created (nothing is created);
+    ///   `.corruption` (with file and offset) if data is damaged, in which case nothing on
+    ///   disk was changed; `.unsupportedVersion`, `.notAStore`, `.io`.
     public static func open(directory: String, configuration: Configuration = Configuration()) throws(StoreError) -> ContextStore {
         let layout = StoreLayout(root: directory)
+        // Checked before anything is created: not even a LOCK file for a mistyped path.
+        if !configuration.createIfMissing { try Recovery.requireExisting(layout) }
         do throws(IOError) { try FileSystem.makeDirectories(directory) } catch { throw StoreError(error) }
         let lock: DirectoryLock
         do throws(DirectoryLock.Failure) {
             lock = try DirectoryLock(path: layout.lock)
         } catch {
             switch error {
-            case .held: throw .locked(path: directory)
+            case let .held(holder): throw .locked(path: directory, holderPID: holder)
             case let .io(e): throw StoreError(e)
             }
         }
@@ -66,13 +78,14 @@ public final class ContextStore: Sendable {
         }
         let writer = try LogWriter(layout: layout, configuration: configuration, recovered: recovered,
                                    indexes: indexes, lifetimes: lifetimes)
+        lock.recordHolder()
         return ContextStore(directory: directory, configuration: configuration, lock: lock,
                             writer: writer, logMaps: logMaps, report: recovered.report)
     }
 
     /// Writes new versions of segments (each supersedes any earlier one with the same
     /// project and id). All segments are validated first: if one is invalid nothing is written.
-    /// Token counts are filled in where the cached ones cannot be trusted (FORMAT.md section 1).
+    /// Token counts are filled in where the cached ones cannot be trusted (Docs/FORMAT.md section 1).
     @discardableResult
     public func put(_ segments: [ContextSegment]) async throws(StoreError) -> [RecordLocation] {
         try await submit(try prepare(segments))
@@ -118,9 +131,21 @@ public final class ContextStore: Sendable {
         try await put([segment])[0]
     }
 
-    /// Writes tombstones: the ids are no longer live in the project.
-    public func delete(project: String, ids: [String]) async throws(StoreError) {
-        _ = try await submit(ids.map { .init(projectID: project, record: EncodedRecord(.delete(segmentID: $0)), index: .delete($0)) })
+    /// Writes tombstones for the ids that are live in the project; returns what was
+    /// deleted and which ids were not live (unknown, or deleted already). Nothing is
+    /// written for those, so deleting in a project that does not exist creates nothing.
+    @discardableResult
+    public func delete(project: String, ids: [String]) async throws(StoreError) -> DeleteReport {
+        var report = DeleteReport()
+        var seen = Set<ByteKey>()
+        let pair = writer.index(project: project)
+        for id in ids where seen.insert(ByteKey(id)).inserted {
+            if pair?.read({ $0.locate(id) }) != nil { report.deleted.append(id) } else { report.notLive.append(id) }
+        }
+        _ = try await submit(report.deleted.map {
+            .init(projectID: project, record: EncodedRecord(.delete(segmentID: $0)), index: .delete($0))
+        })
+        return report
     }
 
     /// A barrier: when it returns, everything acknowledged before it is durable, whatever

@@ -36,6 +36,19 @@ enum Recovery {
         var report: RecoveryReport
     }
 
+    /// Throws unless `layout` holds a store (a MANIFEST): `.noStore` where there is
+    /// nothing (no directory, or only what an open leaves: `LOCK`, `MANIFEST.tmp`),
+    /// `.notAStore` where other things are there. Reads metadata only.
+    static func requireExisting(_ layout: StoreLayout) throws(StoreError) {
+        if FileSystem.exists(layout.manifest) { return }
+        let names = (try? FileSystem.list(layout.root)) ?? []
+        if names.allSatisfy(isLeftByOpen) { throw .noStore(path: layout.root) }
+        throw .notAStore(path: layout.root)
+    }
+
+    /// Names an open creates before its MANIFEST exists.
+    private static func isLeftByOpen(_ name: String) -> Bool { name == "LOCK" || name == "MANIFEST.tmp" }
+
     static func run(_ layout: StoreLayout) throws(StoreError) -> Result {
         var report = RecoveryReport()
         let manifest: Manifest
@@ -43,7 +56,7 @@ enum Recovery {
             manifest = try readManifest(layout.manifest)
         } else {
             let names = (try? FileSystem.list(layout.root)) ?? []
-            guard names.allSatisfy({ $0 == "LOCK" || $0 == "MANIFEST.tmp" }) else {
+            guard names.allSatisfy(isLeftByOpen) else {
                 if names.contains("projects") {
                     throw .corruption(file: layout.manifest, offset: 0, reason: "MANIFEST is missing but project data exists")
                 }

@@ -2,7 +2,8 @@
 /// trapped; messages name files and offsets but never include segment text.
 public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Another handle, in this or another process, has the store open for writing.
-    case locked(path: String)
+    /// `holderPID` is the process that holds it, when its `LOCK` names one.
+    case locked(path: String, holderPID: Int32?)
     /// A system call failed.
     case io(operation: String, path: String, errno: Int32)
     /// No space left on the device; the store stays consistent.
@@ -14,7 +15,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case unsupportedVersion(file: String, found: Int, supported: Int)
     /// The directory exists but is not a ContextStore store (and is not empty).
     case notAStore(path: String)
-    /// A segment that breaks FORMAT.md's rules; nothing of its call was written.
+    /// There is no store at this path (no directory, or one without a MANIFEST), and the
+    /// call does not create one (`Configuration.createIfMissing` false, `verify`).
+    case noStore(path: String)
+    /// A segment that breaks Docs/FORMAT.md's rules; nothing of its call was written.
     case invalidSegment(segmentID: String, SegmentValidationError)
     /// An earlier write or sync failed; no write is accepted until the store is reopened
     /// (a failed fsync is never retried: the kernel may have dropped the pages).
@@ -29,19 +33,33 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .locked(p): "store is locked by another open handle or process: \(p)"
+        case let .locked(p, holder?) where holder == getpid():
+            "store at \(p) is already open for writing by another handle in this process; close it first"
+        case let .locked(p, holder?):
+            "store at \(p) is locked by process \(holder)\(Self.commandLine(of: holder)); one process at a time may "
+                + "open it for writing: wait for that process to finish or stop it (the lock is released when it exits)"
+        case let .locked(p, nil):
+            "store at \(p) is locked by another process; one process at a time may open it for writing: wait for "
+                + "that process to finish or stop it (the lock is released when it exits)"
         case let .io(op, p, e): "\(op) \(p): \(IOError(op: op, path: p, errno: e).errnoText)"
         case let .diskFull(p): "no space left on device writing \(p)"
         case let .corruption(f, o, r): "corruption in \(f) at offset \(o): \(r)"
         case let .unsupportedVersion(f, found, supported):
             "\(f) has format version \(found); this build reads version \(supported)"
         case let .notAStore(p): "\(p) is not a ContextStore directory (no MANIFEST, and not empty)"
+        case let .noStore(p): "no store at \(p)"
         case let .invalidSegment(id, e): "segment \(debugQuote(id)): \(e)"
         case let .readOnlyAfterFailure(c): "store is read-only after a failed write: \(c); reopen it"
         case .closed: "store is closed"
         case let .tokenizerUnavailable(why): "token counting is unavailable: \(why)"
         case .transactionFinished: "the import transaction was already committed or rolled back"
         }
+    }
+
+    /// ` (its command line)` of a running process, or "" where unknown.
+    private static func commandLine(of pid: Int32) -> String {
+        guard let line = ProcessTable.commandLine(of: pid) else { return "" }
+        return " (" + debugQuote(line, limit: 120).dropFirst().dropLast() + ")"
     }
 
     init(_ e: IOError) {

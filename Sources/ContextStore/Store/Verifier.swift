@@ -19,10 +19,11 @@ public struct VerifyReport: Sendable {
 
 extension ContextStore {
     /// Checks the store in `directory` without opening it for writing (no lock is taken,
-    /// nothing is written). - Throws: only when the manifest itself cannot be read.
+    /// nothing is written). - Throws: `.noStore` where there is no store (nothing is
+    /// created), and otherwise only when the manifest itself cannot be read.
     public static func verify(directory: String) throws(StoreError) -> VerifyReport {
         let layout = StoreLayout(root: directory)
-        guard FileSystem.exists(layout.manifest) else { throw .notAStore(path: directory) }
+        try Recovery.requireExisting(layout)
         let manifest = try Recovery.readManifest(layout.manifest)
         var report = VerifyReport()
         report.projects = manifest.projects.count

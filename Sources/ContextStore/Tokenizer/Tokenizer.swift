@@ -13,20 +13,29 @@ public final class Tokenizer: Sendable {
         _ = ScalarClassTable.shared  // build it now (~20 ms) rather than in the first count()
     }
 
-    /// Loaded tokenizers by encoding and resolved directory. Loading happens under the
-    /// lock so concurrent first calls read the file once.
-    private static let loaded = Locked<[String: Tokenizer]>([:])
+    /// A loaded tokenizer's identity: the same encoding from another source is another
+    /// instance (one source may be broken while another is fine).
+    private struct Key: Hashable {
+        let encoding: TokenEncoding
+        let source: VocabularySource
+    }
 
-    /// Loads (and caches process-wide, one instance per encoding+directory) the vocabulary.
-    /// Directory: `vocabularyDirectory`, else `$CONTEXTSTORE_VOCAB_DIR`, else
-    /// `$HOME/.cache/contextstore/vocab`.
+    /// Loaded tokenizers. Loading happens under the lock, so concurrent first calls
+    /// decompress or read, hash and parse the vocabulary once; failures are not cached
+    /// (a missing file may be put in place later).
+    private static let loaded = Locked<[Key: Tokenizer]>([:])
+
+    /// Loads (and caches process-wide, one instance per encoding and source) the vocabulary.
+    /// Source: the file `<vocabularyDirectory>/<encoding>.tiktoken`, else (nil or empty) the
+    /// one in `$CONTEXTSTORE_VOCAB_DIR`, else (unset or empty) the copy built into the
+    /// library, which needs no set-up. A directory that was chosen is used or its error
+    /// thrown, never skipped. Every source is checked against the published SHA-256.
     public static func load(_ encoding: TokenEncoding = .cl100kBase,
                             vocabularyDirectory: String? = nil) throws(TokenizerError) -> Tokenizer {
-        let directory = VocabularyLoader.resolveDirectory(vocabularyDirectory)
-        let key = encoding.rawValue + "\u{0}" + directory
+        let key = Key(encoding: encoding, source: VocabularySource.resolve(vocabularyDirectory))
         return try loaded.withLock { (cache) throws(TokenizerError) -> Tokenizer in
             if let tokenizer = cache[key] { return tokenizer }
-            let table = try VocabularyLoader.loadRankTable(encoding, directory: directory)
+            let table = try VocabularyLoader.loadRankTable(encoding, from: key.source)
             let tokenizer = Tokenizer(encoding: encoding, table: table)
             cache[key] = tokenizer
             return tokenizer

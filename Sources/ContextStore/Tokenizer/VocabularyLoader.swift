@@ -6,50 +6,46 @@ import Musl
 import Darwin
 #endif
 
-/// Finds, verifies and parses `.tiktoken` rank files (one `<base64 token bytes> <rank>`
-/// per line) into a `RankTable`. Uses only libc (the library does not link Foundation).
+/// Reads (from a directory or the embedded copy), verifies and parses `.tiktoken` rank
+/// files (one `<base64 token bytes> <rank>` per line) into a `RankTable`. Uses only libc
+/// (the library does not link Foundation).
+///
+/// Invariant: only bytes whose SHA-256 is the published one (`TokenEncoding.expectedSHA256`)
+/// are parsed, whatever their source, so every table is exactly tiktoken's.
 enum VocabularyLoader {
-    static let environmentVariable = "CONTEXTSTORE_VOCAB_DIR"
-
-    /// The directory to read: the caller's, else `$CONTEXTSTORE_VOCAB_DIR`, else
-    /// `$HOME/.cache/contextstore/vocab` (where `Tools/setup.sh` puts the files).
-    static func resolveDirectory(_ explicit: String?) -> String {
-        if let explicit, !explicit.isEmpty { return explicit }
-        if let fromEnvironment = environment(environmentVariable), !fromEnvironment.isEmpty {
-            return fromEnvironment
-        }
-        return homeDirectory() + "/.cache/contextstore/vocab"
-    }
-
     static func path(for encoding: TokenEncoding, in directory: String) -> String {
         directory.hasSuffix("/") ? directory + encoding.vocabularyFileName
             : directory + "/" + encoding.vocabularyFileName
     }
 
-    private static func environment(_ name: String) -> String? {
-        getenv(name).map { String(cString: $0) }
-    }
-
-    /// `$HOME`, else the password database entry, else "/" (as a shell would have it).
-    private static func homeDirectory() -> String {
-        if let home = environment("HOME"), !home.isEmpty { return home }
-        if let entry = getpwuid(getuid()), let dir = entry.pointee.pw_dir { return String(cString: dir) }
-        return "/"
-    }
-
-    /// Reads the rank file of `encoding` from `directory`, checks its SHA-256, and builds
-    /// the table. Nothing from a file with the wrong checksum is parsed.
-    static func loadRankTable(_ encoding: TokenEncoding, directory: String) throws(TokenizerError) -> RankTable {
-        let path = path(for: encoding, in: directory)
-        guard let content = readFile(path) else { throw .vocabularyMissing(path: path) }
+    /// Reads the rank file of `encoding` from `source`, checks its SHA-256, and builds the
+    /// table. Errors name the file of a directory source; the embedded copy, being part of
+    /// the build, has its own error.
+    static func loadRankTable(_ encoding: TokenEncoding, from source: VocabularySource) throws(TokenizerError) -> RankTable {
+        let content: [UInt8], label: String
+        switch source {
+        case .directory(let directory):
+            label = path(for: encoding, in: directory)
+            guard let bytes = readFile(label) else { throw .vocabularyMissing(path: label) }
+            content = bytes
+        case .embedded:
+            label = "<built-in \(encoding.vocabularyFileName)>"
+            content = try EmbeddedVocabulary.content(encoding)
+        }
         let found = content.withUnsafeBytes { SHA256.hexDigest($0) }
         guard found == encoding.expectedSHA256 else {
-            throw .checksumMismatch(path: path, expected: encoding.expectedSHA256, found: found)
+            switch source {
+            case .directory:
+                throw .checksumMismatch(path: label, expected: encoding.expectedSHA256, found: found)
+            case .embedded:
+                throw .embeddedVocabularyDamaged(encoding: encoding,
+                                                 reason: "SHA-256 \(found), expected \(encoding.expectedSHA256)")
+            }
         }
         // withUnsafeBytes rethrows untyped errors, so carry the outcome out as a Result.
         let table = content.withUnsafeBytes { bytes in
             Swift.Result { () throws(TokenizerError) -> RankTable in
-                try parse(bytes, path: path, expectedTokens: encoding.expectedTokenCount)
+                try parse(bytes, path: label, expectedTokens: encoding.expectedTokenCount)
             }
         }
         return try table.get()

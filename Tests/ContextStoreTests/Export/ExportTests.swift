@@ -55,10 +55,12 @@ import Testing
                 }
             }
         }
-        // Distinct projects get distinct, safe file names.
-        let names = projects.map { ExportFileNames.escape($0) }
-        #expect(Set(names).count == projects.count)
-        for n in names { #expect(!n.contains("/") && !n.hasPrefix(".") && n.utf8.count <= 200) }
+        // Distinct projects get distinct, safe file names (ExportFileNameTests has the rule).
+        for suffix in [ExportFileNames.Suffix.sharded, .monthly] {
+            let names = ExportFileNames.names(for: projects, storeProjects: [], suffix)
+            #expect(Set(names.values.map(ByteKey.init)).count == projects.count)
+            for n in names.values { #expect(ExportFileNames.isLiteral(n, suffix), "\(debugQuote(n))") }
+        }
         store.close()
     }
 

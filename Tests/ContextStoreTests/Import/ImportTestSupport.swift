@@ -4,25 +4,15 @@ import Testing
 
 /// Helpers shared by the import tests.
 enum ImportTestSupport {
-    /// Lays out segments Python wrote (one per line of the NDJSON made by
-    /// `JSONRoundTripTests.generator`) the way the old layer kept them, one tree per form,
-    /// each written with `json.dump(obj, f, indent=2)` (NDJSON: compact lines):
-    ///
-    ///     <out>/sharded/stashed/<name>.json             one file per project
-    ///     <out>/monthly/stashed/<name>_<YYYY-MM>.json   one file per project and month
-    ///     <out>/legacy/storage.json                     every project, with its indexes
-    ///     <out>/ndjson/segments.ndjson                  every project, grouped
-    ///
-    /// `<name>` is the project id escaped as SPEC.md section 10 says. Projects appear in the
-    /// order of their first segment, and a repeated (project, id) is dropped, so these trees
-    /// are what `export` must write for a store holding exactly these segments. Every
-    /// segment gets a token cache the store trusts (`text_hash` = SHA-256 of the text), so
-    /// import leaves each byte as it was.
-    static let layoutScript = #"""
-import hashlib, json, os, random, sys
-from old_layer import legacy_document
-src, out, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
-rng = random.Random(seed)
+    /// SPEC.md section 10 in Python, as the oracle of export file names: `names(pids, suffix)`
+    /// maps each project id to its name for a suffix of `suffix` bytes (5 for `.json`, 13 for
+    /// `_YYYY-MM.json`).
+    static let exportNamesPython = #"""
+import hashlib
+
+def literal(pid, suffix):
+    b = pid.encode()
+    return len(b) > 0 and pid not in (".", "..") and "/" not in pid and "\0" not in pid and len(b) + suffix <= 255
 
 def esc(pid):
     b = pid.encode()
@@ -36,6 +26,43 @@ def esc(pid):
         elif s[cut - 2] == "%": cut -= 2
         s = s[:cut] + "~" + hashlib.sha256(b).hexdigest()[:16]
     return s
+
+def names(pids, suffix):
+    out = {p: p for p in pids if literal(p, suffix)}
+    taken = set(out.values())
+    for p in sorted((p for p in set(pids) if not literal(p, suffix)), key=lambda p: p.encode()):
+        n = esc(p)
+        if n in taken:
+            hashed = n + "~" + hashlib.sha256(p.encode()).hexdigest()[:16]
+            n, k = hashed, 2
+            while n in taken:
+                n, k = hashed + "~%d" % k, k + 1
+        taken.add(n)
+        out[p] = n
+    return out
+
+"""#
+
+    /// Lays out segments Python wrote (one per line of the NDJSON made by
+    /// `JSONRoundTripTests.generator`) the way the old layer kept them, one tree per form,
+    /// each written with `json.dump(obj, f, indent=2)` (NDJSON: compact lines):
+    ///
+    ///     <out>/sharded/stashed/<name>.json             one file per project
+    ///     <out>/monthly/stashed/<name>_<YYYY-MM>.json   one file per project and month
+    ///     <out>/legacy/storage.json                     every project, with its indexes
+    ///     <out>/ndjson/segments.ndjson                  every project, grouped
+    ///
+    /// `<name>` is the project's name as SPEC.md section 10 says (`exportNamesPython`: the id
+    /// as it is where it is a valid file name, else escaped). Projects appear in the
+    /// order of their first segment, and a repeated (project, id) is dropped, so these trees
+    /// are what `export` must write for a store holding exactly these segments. Every
+    /// segment gets a token cache the store trusts (`text_hash` = SHA-256 of the text), so
+    /// import leaves each byte as it was.
+    static let layoutScript = exportNamesPython + #"""
+import hashlib, json, os, random, sys
+from old_layer import legacy_document
+src, out, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
+rng = random.Random(seed)
 
 segs, seen = [], set()
 for line in open(src, encoding="utf-8", newline=""):
@@ -61,13 +88,14 @@ def dump(path, obj):
     with open(path, "w", encoding="utf-8") as f:
         json.dump(obj, f, indent=2)
 
+sharded_names, monthly_names = names(list(projects), 5), names(list(projects), 13)
 for pid, ps in projects.items():
-    dump("sharded/stashed/%s.json" % esc(pid), {"segments": ps})
+    dump("sharded/stashed/%s.json" % sharded_names[pid], {"segments": ps})
     months = {}
     for s in ps:
         months.setdefault(s["created_at"][:7], []).append(s)
     for m, ms in months.items():
-        dump("monthly/stashed/%s_%s.json" % (esc(pid), m), {"segments": ms})
+        dump("monthly/stashed/%s_%s.json" % (monthly_names[pid], m), {"segments": ms})
 
 legacy = legacy_document(projects)
 dump("legacy/storage.json", legacy)

@@ -11,8 +11,10 @@ import Testing
     static let vocabulary = ["alpha", "beta", "Gamma", "delta", "café", "cafe\u{301}", "ΣΊΣΥΦΟΣ", "x_y", "123",
                              "naïve", "İstanbul", "日本", "hash0123456789abcdef0123456789abcdef01234567", "the", "of"]
     static let projects = ["p", "../q", "cafe\u{301}"]
-    static let paths = ["a.c", "b.h", "dir/c.swift", nil]
-    static let tasks = ["t1", "t2", nil]
+    static let paths = ["a.c", "", "dir/c.swift", nil]
+    static let tasks = ["t1", "", nil]
+    /// Queries with no word character: the old layer matched nothing for them.
+    static let wordless = ["!!!", "   ", "\u{1F600}", "-- ."]
     static let tagPool = ["x", "y", "z", "ü"]
 
     struct Model {
@@ -20,6 +22,10 @@ import Testing
 
         func matches(_ q: SearchQuery) -> [ContextSegment] {
             let words = KeywordAnalyzer.wordSet(q.query)
+            // The old layer's edges: a non-empty query without words, and a "" filter on
+            // file_path or task_id (fields it indexed only when non-empty), match nothing.
+            if words.isEmpty && !q.query.isEmpty { return [] }
+            if q.filters.filePath == "" || q.filters.taskID == "" { return [] }
             return (live[q.project] ?? [:]).values.filter { s in
                 let f = q.filters
                 if !words.isSubset(of: KeywordAnalyzer.wordSet(s.text)) { return false }
@@ -52,6 +58,7 @@ import Testing
         var words: [String] = []
         for _ in 0..<Int(rng.next() % 3) { words.append(Self.vocabulary[Int(rng.next() % UInt64(Self.vocabulary.count))]) }
         if rng.next() % 20 == 0 { words.append("absent") }
+        if rng.next() % 10 == 0 { words = [Self.wordless[Int(rng.next() % UInt64(Self.wordless.count))]] }
         var f = SearchFilters()
         if rng.next() % 4 == 0 { f.filePath = Self.paths[Int(rng.next() % 3)] }
         if rng.next() % 4 == 0 { f.taskID = Self.tasks[Int(rng.next() % 2)] }

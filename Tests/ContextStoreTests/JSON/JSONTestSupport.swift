@@ -37,6 +37,19 @@ enum JSONTestSupport {
         return [UInt8](data)
     }
 
+    /// Python helpers for lone surrogates, which Python's `json` reads and keeps: `fix(s)`
+    /// replaces each surrogate code point of `s` by U+FFFD (what our readers store), and
+    /// `count(v)` counts the surrogates in the strings of a decoded JSON value.
+    static let surrogatesPython = #"""
+def fix(s): return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in s)
+def count(v):
+    if isinstance(v, str): return sum(0xD800 <= ord(c) <= 0xDFFF for c in v)
+    if isinstance(v, list): return sum(count(x) for x in v)
+    if isinstance(v, dict): return sum(count(x) for x in v.values())
+    return 0
+
+"""#
+
     /// A fresh temporary directory.
     static func temporaryDirectory(_ label: String) -> String {
         let path = NSTemporaryDirectory() + "contextstore-json-\(label)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
@@ -81,7 +94,8 @@ enum JSONTestSupport {
         }
     }
 
-    /// Writes segments back in `format` (legacy: a project whenever project_id changes).
+    /// Writes segments back in `format` (legacy: a project whenever project_id changes;
+    /// segment: the one segment as `json.dump(segment, f, indent=2)`, a spill file).
     static func write(_ segments: [ContextSegment], as format: SegmentFileFormat, chunk: Int = 1 << 20) throws -> [UInt8] {
         var out: [UInt8] = []
         switch format {
@@ -104,11 +118,20 @@ enum JSONTestSupport {
                 try w.write(s)
             }
             try w.finish()
+        case .segment:
+            precondition(segments.count == 1, "a spill file holds one segment")
+            out = JSONSegmentEncoder.encode(segments[0], style: .indented)
         }
         return out
     }
 
     static func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
+
+    /// Bytes from lowercase hex (the Python scripts print strings as hex); `jsonTestHex` back.
+    static func bytes(hex: String) -> [UInt8] {
+        let b = Array(hex.utf8)
+        return stride(from: 0, to: b.count, by: 2).map { UInt8(String(decoding: b[$0..<$0 + 2], as: UTF8.self), radix: 16)! }
+    }
 
     /// A minimal valid segment object with `fields` replacing or adding keys (raw JSON values).
     static func segmentJSON(_ fields: [(String, String)] = [], removing: Set<String> = []) -> String {

@@ -34,7 +34,7 @@ import Testing
     @Test func aSecondWriterIsRefusedInThisProcessAndAnother() async throws {
         let tmp = TempDir("lock"); defer { tmp.cleanup() }
         let store = try ContextStore.open(directory: tmp.path)
-        #expect(throws: StoreError.locked(path: tmp.path)) { _ = try ContextStore.open(directory: tmp.path) }
+        #expect(throws: StoreError.locked(path: tmp.path, holderPID: getpid())) { _ = try ContextStore.open(directory: tmp.path) }
         // Another process (the CLI) is refused too, with a clear message and a failure status.
         let (status, _, err) = try runCtxstore(["crash-writer", "--store", tmp.path])
         #expect(status != 0)
@@ -156,10 +156,12 @@ func ctxstoreBinary() throws -> String {
         "ctxstore executable not found beside \(exe); build it first (swift build)"])
 }
 
-func runCtxstore(_ args: [String], stdin: Data? = nil) throws -> (Int32, String, String) {
+/// Runs the `ctxstore` executable; `environment` replaces the inherited one when given.
+func runCtxstore(_ args: [String], stdin: Data? = nil, environment: [String: String]? = nil) throws -> (Int32, String, String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: try ctxstoreBinary())
     p.arguments = args
+    if let environment { p.environment = environment }
     let out = Pipe(), err = Pipe(), inp = Pipe()
     p.standardOutput = out
     p.standardError = err

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import ContextStore
 
-/// FORMAT.md section 1: cached counts are trusted only while `text_hash` matches the text;
+/// Docs/FORMAT.md section 1: cached counts are trusted only while `text_hash` matches the text;
 /// a count without a hash keeps its count and gets the hash; everything else is counted.
 @Suite struct TokenCacheTests {
     @Test func trustedCountsAreKeptAndOthersComputed() async throws {
@@ -54,6 +54,56 @@ import Testing
         let after = try #require(reopened.totals(project: "p"))
         #expect(after[.stashed].segments == 3 && after[.stashed].tokens == expectedTokens - 7)
         reopened.close()
+    }
+
+    /// Trusted counts never load the tokenizer: the configured vocabulary directory is
+    /// empty, so any load would fail the put. A segment that does need counting then
+    /// fails with the typed error naming the missing file, and nothing of it is written.
+    @Test(arguments: [4, 2_000])  // 2,000 segments take the parallel path
+    func trustedCountsNeedNoVocabulary(segmentCount: Int) async throws {
+        let tmp = TempDir("tokens-novocab"); defer { tmp.cleanup() }
+        let empty = TempDir("tokens-empty-vocab"); defer { empty.cleanup() }
+        var configuration = Configuration()
+        configuration.vocabularyDirectory = empty.path
+        let store = try ContextStore.open(directory: tmp.path, configuration: configuration)
+        let stamp = Timestamp(utcMicroseconds: 1_600_000_000_000_000)
+        let filler = String(repeating: "some words of text ", count: 10)
+        let segments = (0..<segmentCount).map { i in
+            let text = "segment \(i): " + filler
+            // Even ids carry a matching hash, odd ones a count with no hash (kept, hashed).
+            return ContextSegment(segmentID: "s\(i)", text: text, type: .note, projectID: "p", createdAt: stamp,
+                                  tokens: 10 + i, tokensComputedAt: i % 2 == 0 ? stamp : nil,
+                                  textHash: i % 2 == 0 ? SHA256.hexDigest(of: text) : nil, tier: .stashed)
+        }
+        if segmentCount > 1_000 { #expect(SystemInfo.workChunks(segments) > 1, "the parallel path is exercised") }
+        let before = store.tokens.countsComputed.load(ordering: .relaxed)
+        try await store.put(segments)
+        #expect(store.tokens.countsComputed.load(ordering: .relaxed) == before)
+        let got = try await store.get(project: "p", ids: segments.map(\.segmentID))
+        #expect(got.count == segmentCount)
+        for (i, s) in got.enumerated() {
+            #expect(s.tokens == 10 + i && s.textHash == SHA256.hexDigest(of: s.text))
+        }
+        #expect(store.totals(project: "p")?[.stashed].tokens == (0..<segmentCount).reduce(0) { $0 + 10 + $1 })
+
+        // One untrusted segment among trusted ones: the load is attempted, fails, and the
+        // whole put is refused.
+        var mixed = Array(segments.prefix(3)).map { s in
+            var s = s
+            s.segmentID += "-again"
+            return s
+        }
+        mixed.append(ContextSegment(segmentID: "uncounted", text: "no count here", type: .note, projectID: "p",
+                                    createdAt: stamp, tier: .stashed))
+        let missing = empty.sub(TokenEncoding.cl100kBase.vocabularyFileName)
+        await #expect {
+            try await store.put(mixed)
+        } throws: { error in
+            guard case .tokenizerUnavailable(let why)? = error as? StoreError else { return false }
+            return why == TokenizerError.vocabularyMissing(path: missing).description
+        }
+        #expect(try await store.get(project: "p", ids: mixed.map(\.segmentID)).isEmpty)
+        store.close()
     }
 
     @Test func manySegmentsAreCountedInParallelExactly() async throws {

@@ -5,7 +5,7 @@ import Testing
 /// Token counts on a realistic sample equal tiktoken's, for both encodings.
 ///
 /// With `$CONTEXTSTORE_CORPUS_SAMPLE` set to an NDJSON file of segments (for example
-/// `head -n 3000` of what `../shared/corpus/corpus.py` writes), every segment's `text` is
+/// `head -n 3000` of a `ctxstore export --format ndjson` output), every segment's `text` is
 /// checked. Without it the suite needs nothing outside this machine's system files: it
 /// cuts a comparable sample itself, chunks of 20-120 lines of C headers from /usr/include
 /// and prose from /usr/share/doc and /usr/share/common-licenses, chosen with the test

@@ -9,7 +9,7 @@ final class TiktokenOracle {
     }
 
     static let setupHint = "run `bash Tools/setup.sh --test` (installs Python tiktoken, the test oracle, "
-        + "and the vocabulary); CI runs it before the tests"
+        + "and the lz4 command it decompresses the repository's vocabulary with); CI runs it before the tests"
 
     /// Repository root, found from this file's path: <root>/Tests/ContextStoreTests/Tokenizer/<file>.
     static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)

@@ -11,7 +11,7 @@ struct TokenizerVocabularyTests {
         return path
     }
 
-    @Test("missing directory names the path and the setup script")
+    @Test("missing directory names the path and how to fix it")
     func missingDirectory() throws {
         let directory = "/nonexistent/contextstore-\(UUID().uuidString)"
         let expectedPath = directory + "/cl100k_base.tiktoken"
@@ -25,7 +25,7 @@ struct TokenizerVocabularyTests {
             }
             #expect(path == expectedPath)
             #expect(error.description.contains(expectedPath))
-            #expect(error.description.contains("bash Tools/setup.sh"))
+            #expect(error.description.contains("CONTEXTSTORE_VOCAB_DIR") && error.description.contains("built into"))
         }
     }
 
@@ -43,7 +43,7 @@ struct TokenizerVocabularyTests {
                   case .checksumMismatch(let p, let expected, let found) = error else { return false }
             return p == path && expected == encoding.expectedSHA256
                 && found == SHA256.hexDigest(of: content)
-                && error.description.contains(path) && error.description.contains("bash Tools/setup.sh")
+                && error.description.contains(path) && error.description.contains(TokenizerError.directoryHint)
         }
     }
 
@@ -73,22 +73,36 @@ struct TokenizerVocabularyTests {
         #expect(table.tokenCount == 257)
     }
 
-    @Test("directory resolution: explicit, then CONTEXTSTORE_VOCAB_DIR, then ~/.cache")
+    @Test("source resolution: explicit directory, then CONTEXTSTORE_VOCAB_DIR, then the built-in copy")
     func resolution() {
-        #expect(VocabularyLoader.resolveDirectory("/some/dir") == "/some/dir")
-        let environment = ProcessInfo.processInfo.environment
-        let expected = environment["CONTEXTSTORE_VOCAB_DIR"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.cache/contextstore/vocab"
-        #expect(VocabularyLoader.resolveDirectory(nil) == expected)
+        #expect(VocabularySource.resolve("/some/dir", environment: "/env") == .directory("/some/dir"))
+        #expect(VocabularySource.resolve("/some/dir", environment: nil) == .directory("/some/dir"))
+        #expect(VocabularySource.resolve(nil, environment: "/env") == .directory("/env"))
+        #expect(VocabularySource.resolve("", environment: "/env") == .directory("/env"))
+        #expect(VocabularySource.resolve(nil, environment: nil) == .embedded)
+        #expect(VocabularySource.resolve("", environment: "") == .embedded)
+        // The one-argument form reads this process's environment.
+        let environment = ProcessInfo.processInfo.environment[VocabularySource.environmentVariable]
+        #expect(VocabularySource.resolve(nil) == VocabularySource.resolve(nil, environment: environment))
         #expect(VocabularyLoader.path(for: .o200kBase, in: "/d/") == "/d/o200k_base.tiktoken")
     }
 
-    @Test("loaded tokenizers are cached per encoding and directory", arguments: TokenEncoding.allCases)
+    @Test("loaded tokenizers are cached per encoding and source", arguments: TokenEncoding.allCases)
     func caching(_ encoding: TokenEncoding) throws {
         let a = try Tokenizer.load(encoding)
-        let b = try Tokenizer.load(encoding, vocabularyDirectory: VocabularyLoader.resolveDirectory(nil))
+        let b = try Tokenizer.load(encoding, vocabularyDirectory: "")  // empty: the same default source
         #expect(a === b)
         #expect(a.encoding == encoding)
         #expect(a.table.tokenCount == encoding.expectedTokenCount)
+        // The same published file from a directory is another instance with the same table.
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Data(try EmbeddedVocabulary.content(encoding)).write(
+            to: URL(fileURLWithPath: VocabularyLoader.path(for: encoding, in: directory)))
+        let c = try Tokenizer.load(encoding, vocabularyDirectory: directory)
+        let d = try Tokenizer.load(encoding, vocabularyDirectory: directory)
+        #expect(c !== a && c === d)
+        #expect(c.table.tokenCount == a.table.tokenCount)
+        #expect(c.encode(TokenizerTestTexts.prose.joined()) == a.encode(TokenizerTestTexts.prose.joined()))
     }
 }

@@ -238,6 +238,32 @@ struct TokensCommandTests {
         #expect(err2.contains("SHA-256") && err2.contains(tmp.sub("o200k_base.tiktoken")), "stderr: \(err2)")
     }
 
+    @Test("no set-up: with no vocabulary directory, no CONTEXTSTORE_VOCAB_DIR and an empty HOME, the built-in copy counts")
+    func builtInVocabularyInACleanEnvironment() throws {
+        let tmp = TempDir("tokens-clean-env"); defer { tmp.cleanup() }
+        let home = TempDir("tokens-empty-home"); defer { home.cleanup() }
+        let texts = Self.sampleTexts().dropFirst()  // all but the large one
+        let paths = try Self.writeFiles(texts.map { Data($0.utf8) }, in: tmp)
+        let oracle = try TiktokenOracle()
+        for encoding in TokenEncoding.allCases {
+            // env -i: nothing of this process's environment reaches the child.
+            let child = Process()
+            child.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            child.arguments = ["-i", "HOME=\(home.path)", "PATH=/usr/bin:/bin", try ctxstoreBinary(),
+                               "tokens", "--encoding", encoding.rawValue] + paths
+            let out = Pipe()
+            child.standardOutput = out
+            child.standardError = FileHandle.nullDevice
+            try child.run()
+            let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            child.waitUntilExit()
+            #expect(child.terminationStatus == 0)
+            let counts = Self.parseLines(output).map(\.count)
+            #expect(counts == (try texts.map { try oracle.tokens($0, encoding).count }), "\(encoding.rawValue)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: home.path).isEmpty, "nothing written to HOME")
+    }
+
     @Test("unreadable inputs are errors naming the file; files over 2 GiB are refused without reading them")
     func unreadableAndHugeFiles() throws {
         let tmp = TempDir("tokens-huge"); defer { tmp.cleanup() }
