@@ -5,6 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash Tools/setup.sh --test
+# Layers point down only (Tools/check_layers.py has the table); the check proves on a
+# planted violation that it still catches one, then checks the tree.
+python3 Tools/check_layers.py --self-test
+python3 Tools/check_layers.py
 # The concurrency test (readers, writers, compaction and export at once) under
 # ThreadSanitizer, in its own build directory; then the whole suite. `swift test` stays
 # last: CI reads its closing line.

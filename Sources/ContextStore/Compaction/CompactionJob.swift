@@ -62,8 +62,8 @@ struct CompactionJob {
         // Output files take the reserved numbers: the job never needs the writer mid-way.
         var reserved = plan.outputFiles[...]
         let (layout, plan) = (self.layout, self.plan)
-        var writer = SealedLogWriter(layout: layout, projectNumber: plan.projectNumber, storeUUID: plan.storeUUID,
-                                     logFileSize: plan.logFileSize) { () throws(StoreError) -> UInt32 in
+        var writer = SealedLogWriter(directory: layout.logFiles(plan.projectNumber), projectNumber: plan.projectNumber,
+                                     storeUUID: plan.storeUUID, logFileSize: plan.logFileSize) { () throws(LogError) -> UInt32 in
             guard let n = reserved.popFirst() else {
                 throw .corruption(file: layout.logDirectory(plan.projectNumber), offset: 0,
                                   reason: "compaction output needs more than the \(plan.outputFiles.count) files reserved")
@@ -73,7 +73,9 @@ struct CompactionJob {
         var pendingDocs: [(ContextSegment, index: Int, remapAt: (input: Int, doc: Int))] = []
 
         func flushBatch() throws(StoreError) {
-            guard let placed = try writer.closeBatch() else { return }
+            let placed: (file: UInt32, offset: Int64)?
+            do throws(LogError) { placed = try writer.closeBatch() } catch { throw StoreError(error) }
+            guard let placed else { return }
             for p in pendingDocs {
                 let loc = RecordLocation(fileNumber: placed.file, batchOffset: placed.offset, index: p.index)
                 let doc = memtable.add(p.0, analyzed: AnalyzedText(p.0.text), location: loc)
@@ -122,7 +124,7 @@ struct CompactionJob {
             }
         }
         try flushBatch()
-        out.files = try writer.finish()
+        do throws(LogError) { out.files = try writer.finish().map(Manifest.LogFileEntry.init) } catch { throw StoreError(error) }
         out.bytesOut = out.files.reduce(0) { $0 + $1.size }
         if !out.files.isEmpty {
             let path = layout.indexFile(project: plan.projectNumber, index: plan.outputIndex)
@@ -133,7 +135,9 @@ struct CompactionJob {
                 try h.sync()
                 try FileSystem.syncDirectory(layout.indexDirectory(plan.projectNumber))
             } catch { throw StoreError(error) }
-            out.index = try IndexSegment(path: path, number: plan.outputIndex, project: plan.projectNumber)
+            do throws(IndexError) {
+                out.index = try IndexSegment(path: path, number: plan.outputIndex, project: plan.projectNumber)
+            } catch { throw StoreError(error) }
         }
         return out
     }

@@ -122,15 +122,6 @@ extension LogWriter {
         lifetimes.retire(oldEntries.flatMap(\.logFiles).map { FileLifetimes.Key(project: plan.projectNumber, file: $0) })
     }
 
-    /// Seals every memtable with content (before a full compaction, so that it covers
-    /// everything written so far).
-    func sealAll() throws(StoreError) {
-        for (p, pair) in indexes.sorted(by: { $0.key < $1.key })
-            where pair.writerView.memtable.docCount > 0 || !pair.writerView.memtable.kills.isEmpty {
-            try seal(p)
-        }
-    }
-
     /// Project slots, in creation order.
     var projectSlots: [Int] { Array(manifest.projects.indices) }
 }

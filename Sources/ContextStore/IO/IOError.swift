@@ -11,9 +11,10 @@ struct IOError: Error, Sendable, CustomStringConvertible {
     let path: String
     let errno: Int32
 
-    var description: String {
-        "\(op) \(path): \(String(cString: strerror(errno))) (errno \(errno))"
-    }
+    var description: String { "\(op) \(path): \(errnoText)" }
+
+    /// The system's text for `errno`, then the number: "No such file or directory (errno 2)".
+    var errnoText: String { "\(String(cString: strerror(errno))) (errno \(errno))" }
 
     var isDiskFull: Bool { errno == ENOSPC || errno == EDQUOT }
 }

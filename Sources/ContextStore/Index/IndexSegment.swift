@@ -11,12 +11,12 @@ final class IndexSegment: @unchecked Sendable {
     private let sections: [(offset: Int, length: Int, crc: UInt32)]
     private let bloomBits: Int
 
-    init(path: String, number: UInt32, project: UInt64) throws(StoreError) {
+    init(path: String, number: UInt32, project: UInt64) throws(IndexError) {
         self.path = path
         self.number = number
-        do throws(IOError) { map = try MappedFile(path: path) } catch { throw StoreError(error) }
+        do throws(IOError) { map = try MappedFile(path: path) } catch { throw .io(error) }
         let b = map.bytes
-        func corrupt(_ offset: Int, _ why: String) -> StoreError { .corruption(file: path, offset: Int64(offset), reason: "index file: \(why)") }
+        func corrupt(_ offset: Int, _ why: String) -> IndexError { .corruption(file: path, offset: Int64(offset), reason: "index file: \(why)") }
         guard b.count >= IndexFormat.headerSize + IndexFormat.footerSize else { throw corrupt(0, "too short") }
         guard b[0..<8].elementsEqual(IndexFormat.magic) else { throw corrupt(0, "bad magic") }
         let version = UInt16(littleEndian: b.loadUnaligned(fromByteOffset: 8, as: UInt16.self))
@@ -179,12 +179,12 @@ final class IndexSegment: @unchecked Sendable {
     }
 
     /// Reads a deletion file written for this index file.
-    static func readDeletions(path: String, docCount: Int) throws(StoreError) -> Bitmap {
+    static func readDeletions(path: String, docCount: Int) throws(IndexError) -> Bitmap {
         let map: MappedFile
-        do throws(IOError) { map = try MappedFile(path: path) } catch { throw StoreError(error) }
+        do throws(IOError) { map = try MappedFile(path: path) } catch { throw .io(error) }
         let b = map.bytes
         let words = (docCount + 63) / 64
-        func corrupt(_ why: String) -> StoreError { .corruption(file: path, offset: 0, reason: "deletion file: \(why)") }
+        func corrupt(_ why: String) -> IndexError { .corruption(file: path, offset: 0, reason: "deletion file: \(why)") }
         guard b.count == IndexFormat.delHeaderSize + words * 8 + 4 else { throw corrupt("size \(b.count)") }
         guard b[0..<8].elementsEqual(IndexFormat.delMagic) else { throw corrupt("bad magic") }
         let version = UInt16(littleEndian: b.loadUnaligned(fromByteOffset: 8, as: UInt16.self))

@@ -120,9 +120,21 @@ final class ProjectIndex: @unchecked Sendable {
         recountAll()
     }
 
+    /// What a committed import changes in an existing project's index (the writer builds
+    /// it before the publish, `installImport` applies it after).
+    struct ImportInstall {
+        /// Older versions the import supersedes: (source segment, doc).
+        var kills: [(segment: Int, doc: Int)]
+        /// The new persisted dead bitmaps, and their deletion files' generations, by index file number.
+        var updated: [UInt32: (bitmap: Bitmap, generation: UInt32)]
+        /// The import's index files, appended after the existing ones.
+        var staged: [SealedSegment]
+        var totals: ProjectTotals
+    }
+
     /// Installs a committed import: the older versions it supersedes die (persisted in
     /// `updated`), its index files follow the existing ones.
-    func installImport(_ x: LogWriter.ImportInstall) {
+    func installImport(_ x: ImportInstall) {
         for (src, d) in x.kills where !segments[src].dead[d] {
             segments[src].dead.set(d)
             segments[src].deadCount += 1

@@ -38,6 +38,52 @@ private let generationValues: [SegmentGeneration] = [.young, .old]
 private let tierNames: [StaticString] = ["working", "stashed", "archive"]
 private let tierValues: [SegmentTier] = [.working, .stashed, .archive]
 
+/// The fields of one segment object as a reader collects them, each optional one starting at
+/// its Docs/FORMAT.md section 1 default. One rule for every reader of segment objects: the
+/// JSON scanner (`readSegmentBody`) and `ContextSegment`'s `Decodable` conformance fill one of
+/// these and call `segment()`, so required fields, defaults and validation cannot drift apart.
+struct SegmentFieldValues {
+    var segmentID: String?
+    var text: String?
+    var type: SegmentType?
+    var projectID: String?
+    var taskID: String?
+    var createdAt: Timestamp?
+    var lastTouchedAt: Timestamp?
+    var pinned = false
+    var generation = SegmentGeneration.young
+    var gcSurvivalCount = 0
+    var refcount = 0
+    var filePath: String?
+    var lineRange: LineRange?
+    var tags: [String] = []
+    var topicID: String?
+    var tokens: Int?
+    var tokensComputedAt: Timestamp?
+    var textHash: String?
+    var tier = SegmentTier.working
+
+    /// The segment, validated (`ContextSegment.validate()`). Throws `missingField` for the
+    /// first required field (`segment_id`, `text`, `type`, `project_id`, `created_at`,
+    /// `last_touched_at`, in that order) that was not given, else what validation throws.
+    func segment() throws(SegmentValidationError) -> ContextSegment {
+        guard let segmentID else { throw .missingField(JSONSegmentField.segmentID.name) }
+        guard let text else { throw .missingField(JSONSegmentField.text.name) }
+        guard let type else { throw .missingField(JSONSegmentField.type.name) }
+        guard let projectID else { throw .missingField(JSONSegmentField.projectID.name) }
+        guard let createdAt else { throw .missingField(JSONSegmentField.createdAt.name) }
+        guard let lastTouchedAt else { throw .missingField(JSONSegmentField.lastTouchedAt.name) }
+        let segment = ContextSegment(
+            segmentID: segmentID, text: text, type: type, projectID: projectID, taskID: taskID,
+            createdAt: createdAt, lastTouchedAt: lastTouchedAt, pinned: pinned, generation: generation,
+            gcSurvivalCount: gcSurvivalCount, refcount: refcount, filePath: filePath, lineRange: lineRange,
+            tags: tags, topicID: topicID, tokens: tokens, tokensComputedAt: tokensComputedAt,
+            textHash: textHash, tier: tier)
+        try segment.validate()
+        return segment
+    }
+}
+
 extension JSONScanner {
     /// Decodes one segment object (Docs/FORMAT.md section 1) and validates it.
     ///
@@ -51,26 +97,7 @@ extension JSONScanner {
     /// checked to be valid JSON (so a syntax error is reported as such), then refused with
     /// `wrongType` at its key.
     mutating func readSegmentBody(depth: Int, pendingKey: [UInt8]? = nil) throws(JSONFault) -> ContextSegment {
-        var segmentID: String?
-        var text: String?
-        var type: SegmentType?
-        var projectID: String?
-        var taskID: String?
-        var createdAt: Timestamp?
-        var lastTouchedAt: Timestamp?
-        var pinned = false
-        var generation = SegmentGeneration.young
-        var gcSurvivalCount = 0
-        var refcount = 0
-        var filePath: String?
-        var lineRange: LineRange?
-        var tags: [String] = []
-        var topicID: String?
-        var tokens: Int?
-        var tokensComputedAt: Timestamp?
-        var textHash: String?
-        var tier = SegmentTier.working
-
+        var f = SegmentFieldValues()
         var seen: UInt32 = 0
         var last = -1
         var pending = pendingKey
@@ -113,54 +140,38 @@ extension JSONScanner {
             guard JSONScanner.startsValue(v) else { throw notAValue(v) }
 
             switch field {
-            case .segmentID: segmentID = try stringValue(v, field, depth)
-            case .text: text = try stringValue(v, field, depth)
-            case .projectID: projectID = try stringValue(v, field, depth)
-            case .taskID: taskID = try optionalStringValue(v, field, depth)
-            case .filePath: filePath = try optionalStringValue(v, field, depth)
-            case .topicID: topicID = try optionalStringValue(v, field, depth)
-            case .textHash: textHash = try optionalStringValue(v, field, depth)
-            case .type: type = try enumValue(v, field, depth, typeNames, typeValues)
-            case .generation: generation = try enumValue(v, field, depth, generationNames, generationValues)
-            case .tier: tier = try enumValue(v, field, depth, tierNames, tierValues)
-            case .createdAt: createdAt = try datetimeValue(v, field, depth, optional: false)
-            case .lastTouchedAt: lastTouchedAt = try datetimeValue(v, field, depth, optional: false)
-            case .tokensComputedAt: tokensComputedAt = try datetimeValue(v, field, depth, optional: true)
+            case .segmentID: f.segmentID = try stringValue(v, field, depth)
+            case .text: f.text = try stringValue(v, field, depth)
+            case .projectID: f.projectID = try stringValue(v, field, depth)
+            case .taskID: f.taskID = try optionalStringValue(v, field, depth)
+            case .filePath: f.filePath = try optionalStringValue(v, field, depth)
+            case .topicID: f.topicID = try optionalStringValue(v, field, depth)
+            case .textHash: f.textHash = try optionalStringValue(v, field, depth)
+            case .type: f.type = try enumValue(v, field, depth, typeNames, typeValues)
+            case .generation: f.generation = try enumValue(v, field, depth, generationNames, generationValues)
+            case .tier: f.tier = try enumValue(v, field, depth, tierNames, tierValues)
+            case .createdAt: f.createdAt = try datetimeValue(v, field, depth, optional: false)
+            case .lastTouchedAt: f.lastTouchedAt = try datetimeValue(v, field, depth, optional: false)
+            case .tokensComputedAt: f.tokensComputedAt = try datetimeValue(v, field, depth, optional: true)
             case .pinned:
                 if v == 0x74 || v == 0x66, try readLiteral() != .null {
-                    pinned = v == 0x74
+                    f.pinned = v == 0x74
                 } else {
                     throw try wrongType(field, "a boolean", depth)
                 }
-            case .gcSurvivalCount: gcSurvivalCount = try intValue(v, field, depth, optional: false) ?? 0
-            case .refcount: refcount = try intValue(v, field, depth, optional: false) ?? 0
-            case .tokens: tokens = try intValue(v, field, depth, optional: true)
-            case .lineRange: lineRange = try lineRangeValue(v, depth)
-            case .tags: tags = try tagsValue(v, depth)
+            case .gcSurvivalCount: f.gcSurvivalCount = try intValue(v, field, depth, optional: false) ?? 0
+            case .refcount: f.refcount = try intValue(v, field, depth, optional: false) ?? 0
+            case .tokens: f.tokens = try intValue(v, field, depth, optional: true)
+            case .lineRange: f.lineRange = try lineRangeValue(v, depth)
+            case .tags: f.tags = try tagsValue(v, depth)
             }
         }
 
-        func missing(_ f: JSONSegmentField) -> JSONFault {
-            fault(.segment(.missingField(f.name)), at: segmentMark.offset)
-        }
-        guard let segmentID else { throw missing(.segmentID) }
-        guard let text else { throw missing(.text) }
-        guard let type else { throw missing(.type) }
-        guard let projectID else { throw missing(.projectID) }
-        guard let createdAt else { throw missing(.createdAt) }
-        guard let lastTouchedAt else { throw missing(.lastTouchedAt) }
-        let segment = ContextSegment(
-            segmentID: segmentID, text: text, type: type, projectID: projectID, taskID: taskID,
-            createdAt: createdAt, lastTouchedAt: lastTouchedAt, pinned: pinned, generation: generation,
-            gcSurvivalCount: gcSurvivalCount, refcount: refcount, filePath: filePath, lineRange: lineRange,
-            tags: tags, topicID: topicID, tokens: tokens, tokensComputedAt: tokensComputedAt,
-            textHash: textHash, tier: tier)
         do {
-            try segment.validate()
+            return try f.segment()
         } catch {
             throw fault(.segment(error), at: segmentMark.offset)
         }
-        return segment
     }
 
     /// Checks the value at `pos` is valid JSON, then returns the wrong-type error for `field`.

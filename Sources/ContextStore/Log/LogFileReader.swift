@@ -73,7 +73,7 @@ struct LogFileReader {
     }
 
     /// Validates the frame at `offset` (a point read) and decodes its records.
-    func records(atBatch offset: Int, projectID: String) throws(StoreError) -> [SequencedRecord] {
+    func records(atBatch offset: Int, projectID: String) throws(LogError) -> [SequencedRecord] {
         let header: BatchHeader
         do throws(BatchHeader.Problem) {
             header = try BatchHeader.validate(map.bytes, at: offset)
@@ -84,7 +84,7 @@ struct LogFileReader {
     }
 
     /// Decodes the records of a frame a scan already validated (its CRC is not checked again).
-    func records(of header: BatchHeader, at offset: Int, projectID: String) throws(StoreError) -> [SequencedRecord] {
+    func records(of header: BatchHeader, at offset: Int, projectID: String) throws(LogError) -> [SequencedRecord] {
         let payload: [UInt8]
         do throws(BatchHeader.Problem) {
             payload = try header.payload(map.bytes, frameOffset: offset)
@@ -101,19 +101,24 @@ struct LogFileReader {
 
     /// Calls `body` with each batch's offset and records, from `offset` to the end of the
     /// mapped range, which must end on a whole batch (an acknowledged or recovered range);
-    /// nothing is delivered if it does not.
-    func forEachBatch(from offset: Int = LogFormat.fileHeaderSize, projectID: String,
-                      _ body: (Int, [SequencedRecord]) throws(StoreError) -> Void) throws(StoreError) {
+    /// nothing is delivered if it does not. Throws the body's error type, the reader's own
+    /// failures mapped into it (`E.init(_: LogError)`).
+    func forEachBatch<E: LogErrorConvertible>(from offset: Int = LogFormat.fileHeaderSize, projectID: String,
+                                              _ body: (Int, [SequencedRecord]) throws(E) -> Void) throws(E) {
         guard offset <= size else {
-            throw .corruption(file: path, offset: Int64(offset), reason: "a read starts past the log's \(size) bytes")
+            throw E(.corruption(file: path, offset: Int64(offset), reason: "a read starts past the log's \(size) bytes"))
         }
         var frames: [(Int, BatchHeader)] = []
         let ending = scanFrames(from: offset) { o, h in frames.append((o, h)) }
         guard ending == .clean else {
-            throw .corruption(file: path, offset: Int64(frames.last?.0 ?? offset),
-                              reason: "log range does not end on a whole batch (\(ending))")
+            throw E(.corruption(file: path, offset: Int64(frames.last?.0 ?? offset),
+                                reason: "log range does not end on a whole batch (\(ending))"))
         }
-        for (o, h) in frames { try body(o, try records(of: h, at: o, projectID: projectID)) }
+        for (o, h) in frames {
+            let records: [SequencedRecord]
+            do throws(LogError) { records = try self.records(of: h, at: o, projectID: projectID) } catch { throw E(error) }
+            try body(o, records)
+        }
     }
 
     private func describe(_ error: Error) -> String {

@@ -74,3 +74,11 @@ extension Manifest.ProjectEntry {
         return files.filter { $0.sealed && !owned.contains($0.number) }.map(\.number)
     }
 }
+
+extension Manifest.LogFileEntry {
+    /// The entry naming a file a `SealedLogWriter` finished (compaction output, import
+    /// staging): sealed, with its final size, count and sequence range.
+    init(_ f: SealedLogFile) {
+        self.init(number: f.number, sealed: true, size: f.size, recordCount: f.recordCount, firstSeq: f.firstSeq, lastSeq: f.lastSeq)
+    }
+}

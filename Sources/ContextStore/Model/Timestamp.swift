@@ -2,7 +2,9 @@
 /// offset (or none, for a naive time) and whether a fraction was written. A round trip gives
 /// back the same instant, the same naive-or-offset form and the same precision.
 ///
-/// `==` compares all three parts (the written form); order by `instantMicroseconds`.
+/// `==` compares all three parts (the written form); `<` orders by `instantMicroseconds`, then
+/// by written form (a total order: Timestamp+Codable.swift). Codable as its `iso8601` string;
+/// converts to and from `Date` (Timestamp+Date.swift).
 public struct Timestamp: Sendable, Hashable, CustomStringConvertible {
     /// Wall-clock microseconds since 1970-01-01T00:00:00 as written, in the time's own offset.
     public private(set) var localMicroseconds: Int64

@@ -33,16 +33,21 @@ enum IndexRecovery {
     private static func open(_ layout: StoreLayout, _ project: Manifest.ProjectEntry) throws(StoreError) -> IndexPair {
         var segments: [SealedSegment] = []
         for x in project.indexes {
-            let seg = try IndexSegment(path: layout.indexFile(project: project.number, index: x.number),
+            let seg: IndexSegment
+            do throws(IndexError) {
+                seg = try IndexSegment(path: layout.indexFile(project: project.number, index: x.number),
                                        number: x.number, project: project.number)
+            } catch { throw StoreError(error) }
             guard seg.docCount == Int(x.docCount) else {
                 throw .corruption(file: seg.path, offset: 0, reason: "holds \(seg.docCount) docs, the MANIFEST says \(x.docCount)")
             }
             var dead = Bitmap(count: seg.docCount)
             if x.deleteGeneration > 0 {
-                dead = try IndexSegment.readDeletions(
-                    path: layout.deletionFile(project: project.number, index: x.number, generation: x.deleteGeneration),
-                    docCount: seg.docCount)
+                do throws(IndexError) {
+                    dead = try IndexSegment.readDeletions(
+                        path: layout.deletionFile(project: project.number, index: x.number, generation: x.deleteGeneration),
+                        docCount: seg.docCount)
+                } catch { throw StoreError(error) }
             }
             segments.append(SealedSegment(segment: seg, dead: dead, persisted: dead,
                                           deleteGeneration: x.deleteGeneration, deadCount: dead.setCount))
@@ -62,7 +67,7 @@ enum IndexRecovery {
             let reader: LogFileReader
             do throws(IOError) { reader = try LogFileReader(path: path, size: size) } catch { throw StoreError(error) }
             let from = f.number == start.file ? Int(start.offset) : LogFormat.fileHeaderSize
-            try reader.forEachBatch(from: from, projectID: project.projectID) { o, records in
+            try reader.forEachBatch(from: from, projectID: project.projectID) { o, records throws(StoreError) in
                 // Analyzed once, applied to both copies.
                 let analyzed = records.map { r -> AnalyzedText? in
                     if case let .put(s) = r.record { return AnalyzedText(s.text) } else { return nil }

@@ -68,6 +68,6 @@ final class LogMapCache: Sendable {
         let o = Int(offset)
         let m = try frameMap(project: project, file: file, offset: o)
         let reader = LogFileReader(path: m.path, map: m)
-        return try reader.records(atBatch: o, projectID: projectID)
+        do throws(LogError) { return try reader.records(atBatch: o, projectID: projectID) } catch { throw StoreError(error) }
     }
 }

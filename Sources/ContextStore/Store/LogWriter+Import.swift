@@ -93,7 +93,7 @@ extension LogWriter {
             } catch { throw StoreError(error) }
         }
         try FileSystem.makeDirectoryOrThrow(layout.indexDirectory(s.number))
-        s.log = SealedLogWriter(layout: layout, projectNumber: s.number, storeUUID: manifest.storeUUID,
+        s.log = SealedLogWriter(directory: layout.logFiles(s.number), projectNumber: s.number, storeUUID: manifest.storeUUID,
                                 logFileSize: configuration.logFileSize, deferSync: true) { [unowned self, unowned s] in
             self.nextStagedNumber(s, \.nextFileNumber, \.nextFile)
         }
@@ -130,7 +130,9 @@ extension LogWriter {
     /// Writes the open batch, hands its operations to the indexer, and seals when the
     /// staged memtable will have reached the seal thresholds.
     private func closeStagedBatch(_ s: StagedProject) throws(StoreError) {
-        guard let (file, offset) = try s.log.closeBatch() else { return }
+        let placed: (file: UInt32, offset: Int64)?
+        do throws(LogError) { placed = try s.log.closeBatch() } catch { throw StoreError(error) }
+        guard let (file, offset) = placed else { return }
         let ops = s.pending
         s.pending = []
         for (op, _) in ops {
@@ -173,7 +175,7 @@ extension LogWriter {
     /// docs are in them: the writer hands batches over in order). Its dead docs stay in
     /// memory until commit.
     private func sealStaged(_ s: StagedProject) throws(StoreError) {
-        try s.log.finishFile()
+        do throws(LogError) { try s.log.finishFile() } catch { throw StoreError(error) }
         let files = s.log.entries[s.sealedFiles...].map(\.number)
         guard !files.isEmpty else { return }
         s.sealedFiles = s.log.entries.count
@@ -196,7 +198,8 @@ extension LogWriter {
             try h.write(IndexFileWriter.encode(m, number: number, project: s.number), at: 0)
             h.startWriteback()  // synced at commit, with the staged log files
         } catch { throw StoreError(error) }
-        let seg = try IndexSegment(path: path, number: number, project: s.number)
+        let seg: IndexSegment
+        do throws(IndexError) { seg = try IndexSegment(path: path, number: number, project: s.number) } catch { throw StoreError(error) }
         s.index.installSeal(newSegment: SealedSegment(segment: seg, dead: m.dead, persisted: Bitmap(count: m.docCount),
                                                       deleteGeneration: 0, deadCount: m.deadCount),
                             updated: [:], next: LogPosition(file: 0, offset: Int64(LogFormat.fileHeaderSize)))
@@ -217,7 +220,7 @@ extension LogWriter {
         try staging.indexer.drain()
         for key in staging.order {
             let s = staging.projects[key]!
-            try s.log.syncDeferred()
+            do throws(LogError) { try s.log.syncDeferred() } catch { throw StoreError(error) }
             do throws(IOError) {
                 for path in s.created { try FileSystem.syncFile(path) }  // the staged index files
             } catch { throw StoreError(error) }
@@ -244,7 +247,7 @@ extension LogWriter {
             }
         }
         // 3. Older versions the import supersedes die, persisted with the publish.
-        var installs: [(Int, ImportInstall)] = []
+        var installs: [(Int, ProjectIndex.ImportInstall, oldDeletionFiles: [String])] = []
         for key in staging.order {
             let s = staging.projects[key]!
             let sealed = s.index.segments.enumerated().map { i, seg in
@@ -252,14 +255,16 @@ extension LogWriter {
                               deleteGeneration: s.entries[i].deleteGeneration, deadCount: seg.deadCount)
             }
             if let p = projectIndex[key] {
-                let install = try supersede(p, by: s, sealed: sealed)
-                manifest.projects[p].files.insert(contentsOf: s.log.entries, at: manifest.projects[p].files.count - 1)
+                let (install, oldDeletionFiles) = try supersede(p, by: s, sealed: sealed)
+                manifest.projects[p].files.insert(contentsOf: s.log.entries.map(Manifest.LogFileEntry.init),
+                                                  at: manifest.projects[p].files.count - 1)
                 manifest.projects[p].indexes += s.entries
                 manifest.projects[p].totals = install.totals
-                installs.append((p, install))
+                installs.append((p, install, oldDeletionFiles))
             } else {
                 manifest.nextProjectNumber = max(manifest.nextProjectNumber, s.number + 1)
-                var entry = Manifest.ProjectEntry(number: s.number, projectID: s.projectID, nextFileNumber: s.nextFile, files: s.log.entries)
+                var entry = Manifest.ProjectEntry(number: s.number, projectID: s.projectID, nextFileNumber: s.nextFile,
+                                                  files: s.log.entries.map(Manifest.LogFileEntry.init))
                 entry.nextIndexNumber = s.nextIndex
                 entry.indexes = s.entries
                 entry.totals = s.index.totals
@@ -280,9 +285,9 @@ extension LogWriter {
         //    (readers only read it; the index answers until the switch below).
         activeTier.removeAll()
         try publishManifest()
-        for (p, install) in installs {
+        for (p, install, oldDeletionFiles) in installs {
             indexes[p]!.write { $0.installImport(install) }
-            for f in install.oldDeletionFiles { try? FileSystem.unlink(f) }
+            for f in oldDeletionFiles { try? FileSystem.unlink(f) }
         }
         for key in staging.order {
             let p = projectIndex[key]!
@@ -293,18 +298,11 @@ extension LogWriter {
         return staging.segments
     }
 
-    /// What an import changes in an existing project's index.
-    struct ImportInstall {
-        var kills: [(segment: Int, doc: Int)]
-        var updated: [UInt32: (bitmap: Bitmap, generation: UInt32)]
-        var staged: [SealedSegment]
-        var totals: ProjectTotals
-        var oldDeletionFiles: [String]
-    }
-
     /// Finds the live older version of each id the import holds live, and writes the
-    /// deletion files that persist their deaths (named by the coming publish).
-    private func supersede(_ p: Int, by s: StagedProject, sealed: [SealedSegment]) throws(StoreError) -> ImportInstall {
+    /// deletion files that persist their deaths (named by the coming publish); also returns
+    /// the deletion files those replace, to delete once the index has switched.
+    private func supersede(_ p: Int, by s: StagedProject, sealed: [SealedSegment])
+        throws(StoreError) -> (ProjectIndex.ImportInstall, oldDeletionFiles: [String]) {
         let pi = indexes[p]!.writerView
         precondition(pi.memtable.docCount == 0, "commit seals the memtable first")
         var kills: [(Int, Int)] = []
@@ -345,7 +343,7 @@ extension LogWriter {
         if !bySource.isEmpty {
             do throws(IOError) { try FileSystem.syncDirectory(layout.indexDirectory(s.number)) } catch { throw StoreError(error) }
         }
-        return ImportInstall(kills: kills, updated: updated, staged: sealed, totals: totals, oldDeletionFiles: oldFiles)
+        return (ProjectIndex.ImportInstall(kills: kills, updated: updated, staged: sealed, totals: totals), oldFiles)
     }
 
     /// Deletes everything the open import staged.

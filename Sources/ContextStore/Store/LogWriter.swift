@@ -534,6 +534,15 @@ final class LogWriter: @unchecked Sendable {
         stats.seals += 1
     }
 
+    /// Seals every memtable with content: at a clean close (so the next open replays
+    /// nothing), and before a full compaction (so that it covers everything written so far).
+    func sealAll() throws(StoreError) {
+        for (p, pair) in indexes.sorted(by: { $0.key < $1.key })
+            where pair.writerView.memtable.docCount > 0 || !pair.writerView.memtable.kills.isEmpty {
+            try seal(p)
+        }
+    }
+
     func writeDeletions(_ bitmap: Bitmap, docCount: Int, project: UInt64, index: UInt32, generation: UInt32) throws(IOError) {
         let h = try FileHandle.createTruncating(layout.deletionFile(project: project, index: index, generation: generation))
         try h.write(IndexFileWriter.encodeDeletions(bitmap, docCount: docCount), at: 0)
@@ -541,11 +550,11 @@ final class LogWriter: @unchecked Sendable {
     }
 
     private func openSegment(path: String, number: UInt32, project: UInt64) throws(IOError) -> IndexSegment {
-        do throws(StoreError) {
+        do throws(IndexError) {
             return try IndexSegment(path: path, number: number, project: project)
         } catch {
             // We just wrote and synced it: failing to read it back is an I/O problem.
-            throw IOError(op: "open index \(error)", path: path, errno: EIO)
+            throw IOError(op: "open index \(StoreError(error))", path: path, errno: EIO)
         }
     }
 

@@ -65,11 +65,30 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     init(_ e: IOError) {
         self = e.isDiskFull ? .diskFull(path: e.path) : .io(operation: e.op, path: e.path, errno: e.errno)
     }
+
+    /// The engine boundary for the Log layer: its errors become the cases they were
+    /// before Log had its own type (same fields, so the same messages).
+    init(_ e: LogError) {
+        switch e {
+        case let .corruption(file, offset, reason): self = .corruption(file: file, offset: offset, reason: reason)
+        case let .io(e): self.init(e)
+        }
+    }
+
+    /// The engine boundary for the Index layer (as for `LogError`).
+    init(_ e: IndexError) {
+        switch e {
+        case let .corruption(file, offset, reason): self = .corruption(file: file, offset: offset, reason: reason)
+        case let .unsupportedVersion(file, found, supported):
+            self = .unsupportedVersion(file: file, found: found, supported: supported)
+        case let .io(e): self.init(e)
+        }
+    }
 }
 
-extension IOError {
-    var errnoText: String { "\(String(cString: strerror(errno))) (errno \(errno))" }
-}
+/// Log reads that call back into the engine (`LogFileReader.forEachBatch`) throw
+/// `StoreError` directly, their own failures mapped by `init(_: LogError)`.
+extension StoreError: LogErrorConvertible {}
 
 #if canImport(Glibc)
 import Glibc

@@ -11,7 +11,9 @@ struct StoreLayout: Sendable {
 
     func projectDirectory(_ number: UInt64) -> String { projects + "/" + hex(number, 16) }
     func logDirectory(_ number: UInt64) -> String { projectDirectory(number) + "/log" }
-    func logFile(project: UInt64, file: UInt32) -> String { logDirectory(project) + "/" + hex(UInt64(file), 8) + ".log" }
+    func logFile(project: UInt64, file: UInt32) -> String { logFiles(project).file(file) }
+    /// The project's log directory as the Log layer sees it.
+    func logFiles(_ number: UInt64) -> LogDirectory { LogDirectory(path: logDirectory(number)) }
 
     func indexDirectory(_ number: UInt64) -> String { projectDirectory(number) + "/index" }
     func indexFile(project: UInt64, index: UInt32) -> String { indexDirectory(project) + "/" + hex(UInt64(index), 8) + ".idx" }
@@ -20,25 +22,10 @@ struct StoreLayout: Sendable {
     }
 
     /// Parses a log file name back to its number; nil for anything else.
-    static func logFileNumber(_ name: String) -> UInt32? {
-        guard name.utf8.count == 12, name.hasSuffix(".log") else { return nil }
-        return UInt32(name.prefix(8), radix: 16)
-    }
+    static func logFileNumber(_ name: String) -> UInt32? { LogDirectory.fileNumber(name) }
 
     static func projectNumber(_ name: String) -> UInt64? {
         guard name.utf8.count == 16 else { return nil }
         return UInt64(name, radix: 16)
     }
-}
-
-func hex(_ v: UInt64, _ width: Int) -> String {
-    let s = String(v, radix: 16)
-    return String(repeating: "0", count: max(0, width - s.count)) + s
-}
-
-/// A map key that compares strings by their UTF-8 bytes (Swift's `String ==` would merge
-/// NFC and NFD spellings, which are distinct ids here).
-struct ByteKey: Hashable, Sendable {
-    let bytes: [UInt8]
-    init(_ s: String) { bytes = Array(s.utf8) }
 }

@@ -97,20 +97,9 @@ final class TokenAccounting: Sendable {
     }
 }
 
-enum SystemInfo {
-    /// Online CPUs.
-    static let activeCores: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-
-    /// How many ranges per-segment work on `segments` is split into: one (inline) below
-    /// 256 KiB of text, where handing work to other threads costs more than it saves.
+extension SystemInfo {
+    /// `workChunks(count:textBytes:)` for a call's segments.
     static func workChunks(_ segments: [ContextSegment]) -> Int {
-        let bytes = segments.reduce(0) { $0 + $1.text.utf8.count }
-        return bytes < 256 << 10 ? 1 : min(segments.count, activeCores * 4)
+        workChunks(count: segments.count, textBytes: segments.reduce(0) { $0 + $1.text.utf8.count })
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -60,7 +60,7 @@ extension ContextStore {
                 var fileProblems: [String] = []
                 let ending = reader.scanFrames { offset, batch in
                     report.batches += 1
-                    do throws(StoreError) {
+                    do throws(LogError) {
                         let records = try reader.records(of: batch, at: offset, projectID: project.projectID)
                         if let first = records.first, first.seq <= projectLast {
                             fileProblems.append("\(path) @\(offset): sequence \(first.seq) after \(projectLast)")
@@ -68,7 +68,7 @@ extension ContextStore {
                         projectLast = records.last?.seq ?? projectLast
                         count += UInt64(records.count)
                     } catch {
-                        fileProblems.append(error.description)
+                        fileProblems.append(StoreError(error).description)
                     }
                 }
                 report.problems += fileProblems
@@ -91,7 +91,7 @@ extension ContextStore {
             for x in project.indexes {
                 let path = layout.indexFile(project: project.number, index: x.number)
                 report.files += 1
-                do throws(StoreError) {
+                do throws(IndexError) {
                     let seg = try IndexSegment(path: path, number: x.number, project: project.number)
                     if let problem = seg.verifyChecksums() { report.problems.append(problem) }
                     if seg.docCount != Int(x.docCount) {
@@ -103,7 +103,7 @@ extension ContextStore {
                             docCount: seg.docCount)
                     }
                 } catch {
-                    report.problems.append("\(error) (index files are derived data: the next open rebuilds them from the log)")
+                    report.problems.append("\(StoreError(error)) (index files are derived data: the next open rebuilds them from the log)")
                 }
             }
             let known = Set(project.files.map(\.number))

@@ -8,7 +8,7 @@ import Darwin
 
 /// Reads (from a directory or the embedded copy), verifies and parses `.tiktoken` rank
 /// files (one `<base64 token bytes> <rank>` per line) into a `RankTable`. Uses only libc
-/// (the library does not link Foundation).
+/// (Foundation appears in the library only for `Timestamp`'s `Date` conversion).
 ///
 /// Invariant: only bytes whose SHA-256 is the published one (`TokenEncoding.expectedSHA256`)
 /// are parsed, whatever their source, so every table is exactly tiktoken's.

@@ -4,8 +4,8 @@ import Glibc
 import Darwin
 #endif
 
-/// A pthread mutex with one condition variable: the writer thread sleeps on it until
-/// requests arrive. Critical sections under it never do I/O.
+/// A pthread mutex with one condition variable (the writer thread, for one, sleeps on it
+/// until requests arrive). Critical sections under it never do I/O.
 final class ConditionLock: @unchecked Sendable {
     // Sendable: the pthread objects are only used through their own synchronizing calls.
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
@@ -56,25 +56,4 @@ final class ConditionLock: @unchecked Sendable {
     }
 
     func broadcast() { pthread_cond_broadcast(cond) }
-}
-
-/// Starts a detached thread running `body`.
-func startThread(_ body: @escaping @Sendable () -> Void) {
-    final class Box { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
-    let box = Unmanaged.passRetained(Box(body)).toOpaque()
-    var tid = pthread_t()
-    let rc = pthread_create(&tid, nil, { arg in
-        let b = Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue()
-        b.body()
-        return nil
-    }, box)
-    precondition(rc == 0, "pthread_create failed: \(rc)")
-    pthread_detach(tid)
-}
-
-/// Monotonic clock in nanoseconds.
-func monotonicNanoseconds() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
