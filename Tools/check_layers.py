@@ -10,7 +10,7 @@ How it counts (REVIEW.md, Appendix A): the names a folder declares are its top-l
 A file uses a name when the name appears as a whole word outside comments and string
 literals (interpolations `\\(...)` are code and are searched), not after a `.` (a member
 such as `.corruption` is not the type `Corruption`); a function must be called (`name(`).
-Nested types count as their parent: `LogWriter.Operation` is a use of `LogWriter`.
+Nested types count as their parent: `StoreState.ActiveFile` is a use of `StoreState`.
 
 What it cannot see: members. A method a higher folder adds to a lower type in an
 `extension` and calls from below (the old `sealAll`) is not a name this check knows; keep
@@ -43,7 +43,7 @@ LEVELS = {
     # (`LogPosition`, `ProjectTotals`, `LogFormat.fileHeaderSize`): above both, never below.
     'Manifest': 4,
     # The engine: open, write, read, recover, verify. The only folder that knows
-    # `StoreError`, `StoreLayout` and `LogWriter`, and maps the lower layers' errors.
+    # `StoreError`, `StoreLayout` and the writer (`Store/Writer`), and maps the lower layers' errors.
     'Store': 5,
     # Features built on the engine.
     'Compaction': 6, 'Import': 6, 'Export': 6,

@@ -1,47 +1,4 @@
-/// What a compaction rewrites: a run of adjacent index files of one project (oldest first)
-/// with the log files they own, as the writer saw them when it planned the job.
-///
-/// The dead bitmaps are copies taken then: docs that die while the job runs are still
-/// copied, and the writer moves their deaths to the output when it installs it.
-struct CompactionPlan: Sendable {
-    struct Input: Sendable {
-        var entry: Manifest.IndexEntry
-        var segment: IndexSegment
-        var dead: Bitmap
-        var files: [Manifest.LogFileEntry]
-    }
 
-    var projectNumber: UInt64
-    var projectID: String
-    var storeUUID: [UInt8]
-    /// Position of the first input among the project's index entries.
-    var firstEntry: Int
-    var inputs: [Input]
-    /// True when the run starts at the project's oldest file: no older record of any id
-    /// exists, so tombstones have nothing left to hide and are dropped.
-    var dropTombstones: Bool
-    /// Numbers reserved by the writer for the output (log files, then the index file).
-    var outputFiles: [UInt32]
-    var outputIndex: UInt32
-    var logFileSize: Int
-    var batchTargetBytes: Int
-
-    var inputBytes: Int64 { inputs.reduce(0) { $0 + $1.files.reduce(0) { $0 + $1.size } } }
-}
-
-/// What a compaction wrote (synced, not yet named by any MANIFEST: orphans until installed).
-struct CompactionOutput: Sendable {
-    var plan: CompactionPlan
-    /// Sealed log files, in log order (empty if nothing survived).
-    var files: [Manifest.LogFileEntry]
-    /// The index file over them (nil if no file was written).
-    var index: IndexSegment?
-    /// Per input: old doc -> new doc, `UInt32.max` for docs not copied.
-    var remap: [[UInt32]]
-    var recordsIn = 0
-    var recordsOut = 0
-    var bytesOut: Int64 = 0
-}
 
 /// Rewrites a plan's log files keeping only live puts (and tombstones unless the run is
 /// the oldest), in log order with their sequence numbers, and indexes them into one new
@@ -85,7 +42,7 @@ struct CompactionJob {
         }
 
         for (i, input) in plan.inputs.enumerated() {
-            out.remap.append([UInt32](repeating: .max, count: input.segment.docCount))
+            out.remap.append([UInt32](repeating: .max, count: input.reader.docCount))
             var nextDoc = 0
             for f in input.files {
                 let path = layout.logFile(project: plan.projectNumber, file: f.number)
@@ -102,8 +59,8 @@ struct CompactionJob {
                             let d = nextDoc
                             nextDoc += 1
                             let expected = RecordLocation(fileNumber: f.number, batchOffset: Int64(offset), index: k)
-                            guard d < input.segment.docCount, input.segment.doc(d).location == expected else {
-                                throw .corruption(file: input.segment.path, offset: 0, reason:
+                            guard d < input.reader.docCount, input.reader.doc(d).location == expected else {
+                                throw .corruption(file: input.reader.path, offset: 0, reason:
                                     "doc \(d) does not match put record \(expected) of its log (compaction input)")
                             }
                             if input.dead[d] { continue }
@@ -118,9 +75,9 @@ struct CompactionJob {
                 }
                 try pace(Int(f.size) - paced)
             }
-            guard nextDoc == input.segment.docCount else {
-                throw .corruption(file: input.segment.path, offset: 0, reason:
-                    "holds \(input.segment.docCount) docs but its log files hold \(nextDoc) puts (compaction input)")
+            guard nextDoc == input.reader.docCount else {
+                throw .corruption(file: input.reader.path, offset: 0, reason:
+                    "holds \(input.reader.docCount) docs but its log files hold \(nextDoc) puts (compaction input)")
             }
         }
         try flushBatch()
@@ -131,12 +88,12 @@ struct CompactionJob {
             do throws(IOError) {
                 try FileSystem.makeDirectory(layout.indexDirectory(plan.projectNumber))
                 let h = try FileHandle.createTruncating(path)
-                try h.write(IndexFileWriter.encode(memtable, number: plan.outputIndex, project: plan.projectNumber), at: 0)
+                try h.write(IndexFileEncoder.encode(memtable, number: plan.outputIndex, project: plan.projectNumber), at: 0)
                 try h.sync()
                 try FileSystem.syncDirectory(layout.indexDirectory(plan.projectNumber))
             } catch { throw StoreError(error) }
             do throws(IndexError) {
-                out.index = try IndexSegment(path: path, number: plan.outputIndex, project: plan.projectNumber)
+                out.index = try IndexFileReader(path: path, number: plan.outputIndex, project: plan.projectNumber)
             } catch { throw StoreError(error) }
         }
         return out

@@ -19,10 +19,11 @@ public struct CompactionReport: Sendable, Equatable {
     }
 }
 
-/// The compaction thread. It asks the writer for a plan (`planCompaction`), runs the job
-/// on its own thread (reading inputs, writing outputs no MANIFEST names yet), and has the
-/// writer install the result, so neither readers nor writers wait for the rewriting; the
-/// writer's part is a short `.control` request. Automatic passes run when index files
+/// The compaction thread. It asks the writer for a plan (`CompactionEdits.plan`), runs the
+/// job on its own thread (reading inputs, writing outputs no MANIFEST names yet), and has
+/// the writer apply the edit the output makes (`CompactionEdits.edit`, `StoreState.apply`),
+/// so neither readers nor writers wait for the rewriting; the writer's part is a short
+/// `.control` request. Automatic passes run when index files
 /// were added or changed since the last pass (`Configuration.autoCompaction`);
 /// `compactAll` runs a full compaction of every project on request. One job at a time, so
 /// two plans never share an input.
@@ -36,7 +37,8 @@ final class Compactor: @unchecked Sendable {
         var completion: @Sendable (Result<CompactionReport, StoreError>) -> Void
     }
 
-    private let writer: LogWriter
+    private let writer: WriteQueue
+    private let view: ReadView
     private let layout: StoreLayout
     private let configuration: Configuration
     private let lock = ConditionLock()
@@ -48,8 +50,9 @@ final class Compactor: @unchecked Sendable {
     /// Writer counters (seals + compactions) at the last automatic pass.
     private var lastChange = -1
 
-    init(writer: LogWriter, layout: StoreLayout, configuration: Configuration) {
+    init(writer: WriteQueue, view: ReadView, layout: StoreLayout, configuration: Configuration) {
         self.writer = writer
+        self.view = view
         self.layout = layout
         self.configuration = configuration
         startThread { [self] in self.run() }
@@ -108,13 +111,13 @@ final class Compactor: @unchecked Sendable {
     }
 
     private func autoPass() {
-        let s = writer.statistics
+        let s = view.statistics
         let change = s.seals + s.compactions
         guard change != lastChange else { return }
         lastChange = change
         do throws(StoreError) {
             for p in try writer.performBlocking({ $0.projectSlots }) {
-                while let plan = try writer.performBlocking({ $0.planCompaction(p, full: false) }) {
+                while let plan = try writer.performBlocking({ CompactionEdits.plan($0, p, full: false) }) {
                     _ = try runJob(plan, progress: nil, done: 0, total: 0)
                 }
             }
@@ -122,7 +125,7 @@ final class Compactor: @unchecked Sendable {
             if case .closed = error { return }
             lock.withLock { lastError = error }
         }
-        let after = writer.statistics
+        let after = view.statistics
         lastChange = after.seals + after.compactions
     }
 
@@ -131,12 +134,12 @@ final class Compactor: @unchecked Sendable {
         let start = monotonicNanoseconds()
         do throws(StoreError) {
             let slots = try writer.performBlocking { $0.projectSlots }
-            let total = try writer.performBlocking { w in
-                slots.reduce(Int64(0)) { sum, p in sum + w.compactionCandidates(p).reduce(0) { $0 + $1.bytes } }
+            let total = try writer.performBlocking { state in
+                slots.reduce(Int64(0)) { sum, p in sum + CompactionEdits.candidates(state, p).reduce(0) { $0 + $1.bytes } }
             }
             var done: Int64 = 0
             for p in slots {
-                guard let plan = try writer.performBlocking({ $0.planCompaction(p, full: true) }) else { continue }
+                guard let plan = try writer.performBlocking({ CompactionEdits.plan($0, p, full: true) }) else { continue }
                 let out = try runJob(plan, progress: progress, done: done, total: total)
                 done += plan.inputBytes
                 report.add(out)
@@ -166,7 +169,11 @@ final class Compactor: @unchecked Sendable {
         }
         do throws(StoreError) {
             let out = try job.run()
-            try writer.performBlocking { w throws(StoreError) in try w.installCompaction(out) }
+            try writer.performBlocking { state throws(StoreError) in
+                guard let edit = try CompactionEdits.edit(for: out, state) else { return }
+                try state.apply([edit])
+                state.stats.compactions += 1
+            }
             lock.withLock { totals.add(out) }
             return out
         } catch {

@@ -27,18 +27,18 @@ extension ContextStore {
 
     /// `forEachLiveSegment`, for callers already off the caller's task (export).
     func visitLiveSegments(project: String, _ body: (ContextSegment) throws -> Void) throws {
-        guard let pair = writer.index(project: project) else { return }
+        guard let pair = view.index(project: project) else { return }
         // The files are pinned inside the read, before any compaction can retire them.
         let (locations, pin): ([RecordLocation], FilePin) = pair.read { pi in
             var out: [RecordLocation] = []
             out.reserveCapacity(pi.totals.segments)
-            for s in pi.segments {
-                for d in 0..<s.segment.docCount where !s.dead[d] { out.append(s.segment.doc(d).location) }
+            for f in pi.files {
+                for d in 0..<f.reader.docCount where !f.dead[d] { out.append(f.reader.doc(d).location) }
             }
             let m = pi.memtable
             for d in 0..<m.docCount where !m.isDead(d) { out.append(m.docs[d].location) }
             let files = Set(out.map(\.fileNumber)).map { FileLifetimes.Key(project: pi.number, file: $0) }
-            return (out, writer.lifetimes.pin(files))
+            return (out, view.lifetimes.pin(files))
         }
         defer { pin.release() }
         var cachedKey: (UInt32, Int64)? = nil

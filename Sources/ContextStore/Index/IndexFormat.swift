@@ -1,5 +1,5 @@
 /// Constants of index files and deletion files (SPEC.md, "Index files"). Shared by the
-/// writer (`IndexFileWriter`) and the reader (`IndexSegment`).
+/// writer (`IndexFileEncoder`) and the reader (`IndexFileReader`).
 enum IndexFormat {
     static let magic: [UInt8] = Array("CTXSIDX".utf8) + [0]
     static let footerMagic: [UInt8] = Array("CTXSIDXF".utf8)
@@ -23,7 +23,7 @@ enum IndexFormat {
         Section(rawValue: Section.metaFilePath.rawValue + f.rawValue)!
     }
 
-    // Deletion files: the dead-doc bitmap of one index file at one generation.
+    // Deletion files: the dead-doc bitmap of one index file at one revision.
     static let delMagic: [UInt8] = Array("CTXSDEL".utf8) + [0]
     static let delVersion: UInt16 = 1
     static let delHeaderSize = 24

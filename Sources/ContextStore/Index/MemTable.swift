@@ -21,8 +21,9 @@ final class MemTable {
     private(set) var totalWords: UInt64 = 0
     /// Raw text bytes indexed (the seal threshold).
     private(set) var textBytes = 0
-    /// Docs of sealed index files that records in this range killed: persisted with it.
-    private(set) var kills: [(segment: UInt32, doc: UInt32)] = []
+    /// Docs of sealed index files (by file number) that records in this range killed:
+    /// persisted by the seal of this memtable.
+    private(set) var kills: [(file: UInt32, doc: UInt32)] = []
 
     init(start: LogPosition) {
         self.start = start
@@ -86,26 +87,17 @@ final class MemTable {
         deadCount += 1
     }
 
-    func recordKill(segment: UInt32, doc: UInt32) {
-        kills.append((segment, doc))
+    func recordKill(file: UInt32, doc: UInt32) {
+        kills.append((file, doc))
     }
 
-    /// Points kills of docs that a compaction moved at their new index file and doc.
-    func remapKills(_ map: (UInt32, UInt32) -> (segment: UInt32, doc: UInt32)?) {
-        kills = kills.map { k in map(k.segment, k.doc) ?? k }
+    /// Points kills of docs that a compaction moved at their new index file and doc
+    /// (`map` returns nil: the kill stays as it is).
+    func remapKills(_ map: (UInt32, UInt32) -> (file: UInt32, doc: UInt32)?) {
+        kills = kills.map { k in map(k.file, k.doc) ?? k }
     }
 
     func termID(_ term: UnsafeRawBufferPointer) -> Int? { terms.find(term) }
 
     func metaID(_ field: MetaField, _ value: UnsafeRawBufferPointer) -> Int? { meta[field.rawValue].find(value) }
-}
-
-/// A position in a project's log: file number and byte offset.
-struct LogPosition: Sendable, Equatable, Comparable {
-    var file: UInt32
-    var offset: Int64
-
-    static func < (a: LogPosition, b: LogPosition) -> Bool {
-        a.file != b.file ? a.file < b.file : a.offset < b.offset
-    }
 }

@@ -4,7 +4,7 @@
 struct Manifest: Sendable, Equatable {
     var storeUUID: [UInt8]
     /// Increases by one at every publish.
-    var generation: UInt64
+    var publishNumber: UInt64
     /// A lower bound for the next sequence number: every record in a sealed file has a
     /// smaller one. Records of active files are found by scanning them at open.
     var lastSequence: UInt64
@@ -33,8 +33,8 @@ struct Manifest: Sendable, Equatable {
     struct IndexEntry: Sendable, Equatable {
         var number: UInt32
         var docCount: UInt32
-        /// 0: no deletion file; else `index/<number>-<generation>.del` holds its dead docs.
-        var deleteGeneration: UInt32
+        /// 0: no deletion file; else `index/<number>-<revision>.del` holds its dead docs.
+        var deletionRevision: UInt32
         /// The log files whose records it indexes, in log order (a seal rolls the active
         /// file, so an index file always covers whole log files).
         var logFiles: [UInt32]
@@ -52,7 +52,7 @@ struct Manifest: Sendable, Equatable {
     }
 
     static func empty(storeUUID: [UInt8]) -> Manifest {
-        Manifest(storeUUID: storeUUID, generation: 0, lastSequence: 0, nextProjectNumber: 1, projects: [])
+        Manifest(storeUUID: storeUUID, publishNumber: 0, lastSequence: 0, nextProjectNumber: 1, projects: [])
     }
 }
 

@@ -12,7 +12,7 @@ enum ManifestCodec {
     static func encode(_ m: Manifest) -> [UInt8] {
         var body = ByteWriter(capacity: 256)
         body.raw(m.storeUUID)
-        body.varint(m.generation)
+        body.varint(m.publishNumber)
         body.varint(m.lastSequence)
         body.varint(m.nextProjectNumber)
         body.varint(m.projects.count)
@@ -36,7 +36,7 @@ enum ManifestCodec {
             for x in p.indexes {
                 body.varint(UInt64(x.number))
                 body.varint(UInt64(x.docCount))
-                body.varint(UInt64(x.deleteGeneration))
+                body.varint(UInt64(x.deletionRevision))
                 body.varint(x.logFiles.count)
                 for f in x.logFiles { body.varint(UInt64(f)) }
             }
@@ -81,7 +81,7 @@ enum ManifestCodec {
         var r = ByteReader(UnsafeRawBufferPointer(rebasing: bytes[0..<crcAt]), offset: headerSize)
         do throws(CodingError) {
             let uuid = Array(try r.raw(16))
-            let generation = try r.varint()
+            let publishNumber = try r.varint()
             let lastSequence = try r.varint()
             let nextProject = try r.varint()
             let projectCount = try r.count(limit: r.remaining)
@@ -112,7 +112,7 @@ enum ManifestCodec {
                 for _ in 0..<indexCount {
                     var x = Manifest.IndexEntry(
                         number: UInt32(try r.count(limit: u32)), docCount: UInt32(try r.count(limit: u32)),
-                        deleteGeneration: UInt32(try r.count(limit: u32)), logFiles: [])
+                        deletionRevision: UInt32(try r.count(limit: u32)), logFiles: [])
                     if version >= 3 {
                         let n = try r.count(limit: r.remaining)
                         for _ in 0..<n { x.logFiles.append(UInt32(try r.count(limit: u32))) }
@@ -130,7 +130,7 @@ enum ManifestCodec {
                 projects.append(entry)
             }
             guard r.isAtEnd else { throw CodingError.invalidValue(offset: r.offset, what: "trailing bytes") }
-            return Manifest(storeUUID: uuid, generation: generation, lastSequence: lastSequence,
+            return Manifest(storeUUID: uuid, publishNumber: publishNumber, lastSequence: lastSequence,
                             nextProjectNumber: nextProject, projects: projects)
         } catch {
             throw .corrupt(offset: offsetOf(error), reason: "\(error)")

@@ -54,7 +54,7 @@ extension ContextStore {
     /// newest first (from the active tier where cached), then the stashed ones, newest
     /// first (from the log).
     public func loadSegments(project: String) async throws(StoreError) -> [ContextSegment] {
-        guard let pair = writer.index(project: project) else { return [] }
+        guard let pair = view.index(project: project) else { return [] }
         return try pair.read { pi throws(StoreError) in
             var out: [ContextSegment] = []
             for tier in [SegmentTier.working, .stashed] {
@@ -62,7 +62,7 @@ extension ContextStore {
                 filters.tier = tier
                 let r = pi.search(terms: [], filters: filters, limit: pi.totals[tier].segments, order: .recent)
                 for h in r.hits {
-                    if tier == .working, let s = writer.activeTier.get(project: project, id: pi.segmentID(source: h.source, doc: h.doc)) {
+                    if tier == .working, let s = view.activeTier.get(project: project, id: pi.segmentID(source: h.source, doc: h.doc)) {
                         out.append(s)
                     } else {
                         out.append(try fetch(pi, pi.docInfo(source: h.source, doc: h.doc).location))
@@ -109,7 +109,7 @@ extension ContextStore {
 
     /// Active tier counters: hits, misses, evictions, and what it holds.
     public var activeTierStatistics: (hits: Int, misses: Int, evictions: Int, segments: Int, bytes: Int) {
-        let s = writer.activeTier.statistics
+        let s = view.activeTier.statistics
         return (s.hits, s.misses, s.evictions, s.count, s.bytes)
     }
 }

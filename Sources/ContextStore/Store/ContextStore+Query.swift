@@ -9,7 +9,7 @@ extension ContextStore {
     /// each index file's recency order and stops after `limit`).
     public func search(_ q: SearchQuery) async throws(StoreError) -> SearchResult {
         let none = SearchResult(totalMatches: 0, segments: [])
-        guard let pair = writer.index(project: q.project), !q.hasEmptyFieldFilter else { return none }
+        guard let pair = view.index(project: q.project), !q.hasEmptyFieldFilter else { return none }
         var seen = Set<[UInt8]>()
         var terms: [[UInt8]] = []
         KeywordAnalyzer.forEachWord(in: q.query) { w in
@@ -32,11 +32,11 @@ extension ContextStore {
     /// The live segments with these ids, in the order asked; unknown or deleted ids are
     /// left out. Working segments come from the active tier when it holds them.
     public func get(project: String, ids: [String]) async throws(StoreError) -> [ContextSegment] {
-        guard let pair = writer.index(project: project) else { return [] }
+        guard let pair = view.index(project: project) else { return [] }
         return try pair.read { pi throws(StoreError) in
             var out: [ContextSegment] = []
             for id in ids {
-                if let s = writer.activeTier.get(project: project, id: id) {
+                if let s = view.activeTier.get(project: project, id: id) {
                     out.append(s)
                 } else if let loc = pi.locate(id)?.location {
                     out.append(try fetch(pi, loc))
@@ -57,11 +57,11 @@ extension ContextStore {
 
     /// Live segments and tokens per tier of a project, in constant time.
     public func totals(project: String) -> ProjectTotals? {
-        writer.index(project: project)?.read { $0.totals }
+        view.index(project: project)?.read { $0.totals }
     }
 
     /// Every project with its totals, in creation order.
     public func allTotals() -> [(project: String, totals: ProjectTotals)] {
-        writer.allIndexes().map { pair in (pair.projectID, pair.read { $0.totals }) }
+        view.allIndexes().map { pair in (pair.projectID, pair.read { $0.totals }) }
     }
 }

@@ -27,22 +27,24 @@ public final class ContextStore: Sendable {
     public let recoveryReport: RecoveryReport
 
     let layout: StoreLayout
-    let writer: LogWriter
+    let writer: WriteQueue
+    let view: ReadView
     let compactor: Compactor
     let logMaps: LogMapCache
     let tokens: TokenAccounting
     private let directoryLock: DirectoryLock
 
     private init(directory: String, configuration: Configuration, lock: DirectoryLock,
-                 writer: LogWriter, logMaps: LogMapCache, report: RecoveryReport) {
+                 writer: WriteQueue, view: ReadView, logMaps: LogMapCache, report: RecoveryReport) {
         self.directory = directory
         self.configuration = configuration
-        self.layout = writer.layout
+        self.layout = StoreLayout(root: directory)
         self.directoryLock = lock
         self.writer = writer
+        self.view = view
         self.recoveryReport = report
         self.logMaps = logMaps
-        self.compactor = Compactor(writer: writer, layout: writer.layout, configuration: configuration)
+        self.compactor = Compactor(writer: writer, view: view, layout: layout, configuration: configuration)
         self.tokens = TokenAccounting(encoding: configuration.tokenEncoding, vocabularyDirectory: configuration.vocabularyDirectory)
     }
 
@@ -76,11 +78,13 @@ public final class ContextStore: Sendable {
             logMaps.forget(project: key.project, file: key.file)
             try? FileSystem.unlink(layout.logFile(project: key.project, file: key.file))
         }
-        let writer = try LogWriter(layout: layout, configuration: configuration, recovered: recovered,
-                                   indexes: indexes, lifetimes: lifetimes)
+        let view = ReadView(lifetimes: lifetimes, activeTier: ActiveTierCache(maxSegments: configuration.activeTierMaxSegments,
+                                                                             maxBytes: configuration.activeTierMaxBytes))
+        let state = try StoreState(layout: layout, configuration: configuration, recovered: recovered,
+                                   indexes: indexes, view: view)
         lock.recordHolder()
         return ContextStore(directory: directory, configuration: configuration, lock: lock,
-                            writer: writer, logMaps: logMaps, report: recovered.report)
+                            writer: WriteQueue(state: state), view: view, logMaps: logMaps, report: recovered.report)
     }
 
     /// Writes new versions of segments (each supersedes any earlier one with the same
@@ -93,7 +97,7 @@ public final class ContextStore: Sendable {
 
     /// Everything a write does before the writer (on the caller's thread): validation,
     /// token counts, record encoding, text analysis.
-    func prepare(_ segments: [ContextSegment]) throws(StoreError) -> [LogWriter.Operation] {
+    func prepare(_ segments: [ContextSegment]) throws(StoreError) -> [WriteOperation] {
         for s in segments {
             do throws(SegmentValidationError) { try s.validate() } catch {
                 throw .invalidSegment(segmentID: s.segmentID, error)
@@ -105,7 +109,7 @@ public final class ContextStore: Sendable {
         // Encoding and analysis are independent per segment: spread over the cores for
         // large inputs (imports, big puts), in place, each iteration owning a range.
         let n = segments.count
-        let ops = [LogWriter.Operation](unsafeUninitializedCapacity: n) { buffer, count in
+        let ops = [WriteOperation](unsafeUninitializedCapacity: n) { buffer, count in
             nonisolated(unsafe) let base = buffer.baseAddress!
             segments.withUnsafeBufferPointer { input in
                 nonisolated(unsafe) let input = input
@@ -138,7 +142,7 @@ public final class ContextStore: Sendable {
     public func delete(project: String, ids: [String]) async throws(StoreError) -> DeleteReport {
         var report = DeleteReport()
         var seen = Set<ByteKey>()
-        let pair = writer.index(project: project)
+        let pair = view.index(project: project)
         for id in ids where seen.insert(ByteKey(id)).inserted {
             if pair?.read({ $0.locate(id) }) != nil { report.deleted.append(id) } else { report.notLive.append(id) }
         }
@@ -157,7 +161,7 @@ public final class ContextStore: Sendable {
         _ = try result.get()
     }
 
-    private func submit(_ ops: [LogWriter.Operation]) async throws(StoreError) -> [RecordLocation] {
+    private func submit(_ ops: [WriteOperation]) async throws(StoreError) -> [RecordLocation] {
         if ops.isEmpty { return [] }
         let result = await withCheckedContinuation { (c: CheckedContinuation<Result<[RecordLocation], StoreError>, Never>) in
             writer.submit(.append(ops) { c.resume(returning: $0) })
@@ -169,7 +173,7 @@ public final class ContextStore: Sendable {
     /// order of their latest write. Reads the project's log files; the index (which makes
     /// this unnecessary for search and get) comes with the index files.
     public func scan(project: String) async throws(StoreError) -> [ContextSegment] {
-        guard let (snap, pin) = writer.pinnedSnapshot(project: project) else { return [] }
+        guard let (snap, pin) = view.pinnedSnapshot(project: project) else { return [] }
         defer { pin.release() }
         var live: [ByteKey: (seq: UInt64, segment: ContextSegment)] = [:]
         try forEachRecord(snap) { record in
@@ -184,7 +188,7 @@ public final class ContextStore: Sendable {
     }
 
     /// Every record of a project's log in sequence order (puts and deletes).
-    func forEachRecord(_ snap: LogWriter.ProjectSnapshot, _ body: (SequencedRecord) throws(StoreError) -> Void) throws(StoreError) {
+    func forEachRecord(_ snap: ProjectSnapshot, _ body: (SequencedRecord) throws(StoreError) -> Void) throws(StoreError) {
         for file in snap.files {
             let path = layout.logFile(project: snap.number, file: file.number)
             let reader: LogFileReader
@@ -200,7 +204,7 @@ public final class ContextStore: Sendable {
     /// meanwhile; `progress` gets (bytes done, bytes total) of the logs being read.
     @discardableResult
     public func compact(progress: (@Sendable (Int64, Int64) -> Void)? = nil) async throws(StoreError) -> CompactionReport {
-        try await writer.perform { w throws(StoreError) in try w.sealAll() }
+        try await writer.perform { state throws(StoreError) in try state.sealAll() }
         return try await compactor.compactAll(progress: progress)
     }
 
@@ -209,7 +213,7 @@ public final class ContextStore: Sendable {
 
     /// Project ids with at least one record, in creation order.
     public func projectIDs() -> [String] {
-        writer.allProjects().map(\.projectID)
+        view.allProjects().map(\.projectID)
     }
 
     /// Stops the writer after everything queued is written and synced, and releases the lock.
@@ -226,7 +230,7 @@ public final class ContextStore: Sendable {
 
     /// Writer counters (groups, writes, syncs): group commit is observable.
     public var writeStatistics: (groups: Int, writes: Int, syncs: Int, records: Int) {
-        let s = writer.statistics
+        let s = view.statistics
         return (s.groups, s.writes, s.syncs, s.records)
     }
 }

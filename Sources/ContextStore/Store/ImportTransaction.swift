@@ -5,7 +5,7 @@
 /// supersedes an earlier one, inside the transaction as everywhere.
 ///
 /// Appends are prepared on the caller's thread and the cores (validation, token counts,
-/// encoding, analysis), like `put`, and staged by the writer (`LogWriter+Import.swift`).
+/// encoding, analysis), like `put`, and staged by the writer (`Store/Writer/ImportStaging.swift`).
 public final class ImportTransaction: Sendable {
     private enum State { case open, finished, failed(StoreError) }
 
@@ -20,7 +20,7 @@ public final class ImportTransaction: Sendable {
 
     deinit {
         if case .open = state.withLock({ $0 }) {
-            store.writer.submit(.control(importID: id) { w in w.importRollback() })
+            store.writer.submit(.control(session: id) { state in state.importRollback() })
         }
     }
 
@@ -36,7 +36,7 @@ public final class ImportTransaction: Sendable {
     /// segments. After a throw the transaction is rolled back and every later call throws.
     public func append(_ segments: [ContextSegment]) async throws(StoreError) {
         try checkOpen()
-        let ops: [LogWriter.Operation]
+        let ops: [WriteOperation]
         do throws(StoreError) { ops = try prepare(segments) } catch {
             await fail(error)
             throw error
@@ -48,16 +48,16 @@ public final class ImportTransaction: Sendable {
     /// prepare a chunk while the writer stages the one before, and name the segment a
     /// failure belongs to before it rolls back): validation, token counts, encoding and
     /// analysis.
-    func prepare(_ segments: [ContextSegment]) throws(StoreError) -> [LogWriter.Operation] {
+    func prepare(_ segments: [ContextSegment]) throws(StoreError) -> [WriteOperation] {
         try store.prepare(segments)
     }
 
     /// The second half of `append`: stages prepared operations, in call order. After a
     /// throw the transaction is rolled back and every later call throws.
-    func stage(_ ops: [LogWriter.Operation]) async throws(StoreError) {
+    func stage(_ ops: [WriteOperation]) async throws(StoreError) {
         try checkOpen()
         do throws(StoreError) {
-            try await store.writer.perform(importID: id) { w throws(StoreError) in try w.importAppend(ops) }
+            try await store.writer.perform(session: id) { state throws(StoreError) in try state.importAppend(ops) }
         } catch {
             await fail(error)
             throw error
@@ -69,7 +69,7 @@ public final class ImportTransaction: Sendable {
     public func commit() async throws(StoreError) -> Int {
         try checkOpen()
         do throws(StoreError) {
-            let n = try await store.writer.perform(importID: id) { w throws(StoreError) in try w.importCommit() }
+            let n = try await store.writer.perform(session: id) { state throws(StoreError) in try state.importCommit() }
             state.withLock { $0 = .finished }
             return n
         } catch {
@@ -93,7 +93,7 @@ public final class ImportTransaction: Sendable {
     }
 
     private func discard() async {
-        _ = try? await store.writer.perform(importID: id) { w in w.importRollback() }
+        _ = try? await store.writer.perform(session: id) { state in state.importRollback() }
     }
 }
 
@@ -101,7 +101,7 @@ extension ContextStore {
     /// Opens an import transaction (waiting for one already open to finish).
     public func beginImport() async throws(StoreError) -> ImportTransaction {
         // Runs once any open import is finished: requests wait while one is open.
-        let id = try await writer.perform { w in w.importBegin() }
+        let id = try await writer.perform { state in state.beginImport() }
         return ImportTransaction(store: self, id: id)
     }
 }

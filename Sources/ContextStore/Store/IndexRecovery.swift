@@ -19,7 +19,7 @@ enum IndexRecovery {
                 report.rebuiltIndexes.append("\(project.number): \(error)")
                 let start = LogPosition(file: project.files.first?.number ?? 1, offset: Int64(LogFormat.fileHeaderSize))
                 pair = IndexPair {
-                    ProjectIndex(number: project.number, projectID: project.projectID, segments: [],
+                    ProjectIndex(number: project.number, projectID: project.projectID, files: [],
                                  memtableStart: start, totals: ProjectTotals())
                 }
                 try replay(layout, project, active: active, into: pair, from: start)
@@ -31,29 +31,29 @@ enum IndexRecovery {
     }
 
     private static func open(_ layout: StoreLayout, _ project: Manifest.ProjectEntry) throws(StoreError) -> IndexPair {
-        var segments: [SealedSegment] = []
+        var files: [IndexFileState] = []
         for x in project.indexes {
-            let seg: IndexSegment
+            let seg: IndexFileReader
             do throws(IndexError) {
-                seg = try IndexSegment(path: layout.indexFile(project: project.number, index: x.number),
+                seg = try IndexFileReader(path: layout.indexFile(project: project.number, index: x.number),
                                        number: x.number, project: project.number)
             } catch { throw StoreError(error) }
             guard seg.docCount == Int(x.docCount) else {
                 throw .corruption(file: seg.path, offset: 0, reason: "holds \(seg.docCount) docs, the MANIFEST says \(x.docCount)")
             }
             var dead = Bitmap(count: seg.docCount)
-            if x.deleteGeneration > 0 {
+            if x.deletionRevision > 0 {
                 do throws(IndexError) {
-                    dead = try IndexSegment.readDeletions(
-                        path: layout.deletionFile(project: project.number, index: x.number, generation: x.deleteGeneration),
+                    dead = try IndexFileReader.readDeletions(
+                        path: layout.deletionFile(project: project.number, index: x.number, revision: x.deletionRevision),
                         docCount: seg.docCount)
                 } catch { throw StoreError(error) }
             }
-            segments.append(SealedSegment(segment: seg, dead: dead, persisted: dead,
-                                          deleteGeneration: x.deleteGeneration, deadCount: dead.setCount))
+            files.append(IndexFileState(reader: seg, dead: dead, persisted: dead,
+                                        deletionRevision: x.deletionRevision, deadCount: dead.setCount))
         }
         return IndexPair {
-            ProjectIndex(number: project.number, projectID: project.projectID, segments: segments,
+            ProjectIndex(number: project.number, projectID: project.projectID, files: files,
                          memtableStart: project.indexedThrough, totals: project.totals)
         }
     }
@@ -88,14 +88,14 @@ enum IndexRecovery {
     }
 
     /// Index and deletion files the MANIFEST does not name (a seal whose publish never
-    /// happened, or deletion files a later generation replaced) are removed.
+    /// happened, or deletion files a later revision replaced) are removed.
     private static func removeOrphans(_ layout: StoreLayout, _ project: Manifest.ProjectEntry, report: inout RecoveryReport) {
         let dir = layout.indexDirectory(project.number)
         var keep = Set<String>()
         for x in project.indexes {
             keep.insert(layout.indexFile(project: project.number, index: x.number))
-            if x.deleteGeneration > 0 {
-                keep.insert(layout.deletionFile(project: project.number, index: x.number, generation: x.deleteGeneration))
+            if x.deletionRevision > 0 {
+                keep.insert(layout.deletionFile(project: project.number, index: x.number, revision: x.deletionRevision))
             }
         }
         for name in (try? FileSystem.list(dir)) ?? [] where name.hasSuffix(".idx") || name.hasSuffix(".del") || name.hasSuffix(".tmp") {

@@ -63,7 +63,7 @@ enum Recovery {
                 throw .notAStore(path: layout.root)
             }
             var m = Manifest.empty(storeUUID: randomUUID())
-            m.generation = 1
+            m.publishNumber = 1
             do throws(IOError) {
                 try FileSystem.makeDirectory(layout.projects)
                 try FileSystem.publishAtomically(ManifestCodec.encode(m), to: layout.manifest)

@@ -17,8 +17,8 @@ struct StoreLayout: Sendable {
 
     func indexDirectory(_ number: UInt64) -> String { projectDirectory(number) + "/index" }
     func indexFile(project: UInt64, index: UInt32) -> String { indexDirectory(project) + "/" + hex(UInt64(index), 8) + ".idx" }
-    func deletionFile(project: UInt64, index: UInt32, generation: UInt32) -> String {
-        indexDirectory(project) + "/" + hex(UInt64(index), 8) + "-" + hex(UInt64(generation), 8) + ".del"
+    func deletionFile(project: UInt64, index: UInt32, revision: UInt32) -> String {
+        indexDirectory(project) + "/" + hex(UInt64(index), 8) + "-" + hex(UInt64(revision), 8) + ".del"
     }
 
     /// Parses a log file name back to its number; nil for anything else.

@@ -92,14 +92,14 @@ extension ContextStore {
                 let path = layout.indexFile(project: project.number, index: x.number)
                 report.files += 1
                 do throws(IndexError) {
-                    let seg = try IndexSegment(path: path, number: x.number, project: project.number)
+                    let seg = try IndexFileReader(path: path, number: x.number, project: project.number)
                     if let problem = seg.verifyChecksums() { report.problems.append(problem) }
                     if seg.docCount != Int(x.docCount) {
                         report.problems.append("\(path): \(seg.docCount) docs, manifest says \(x.docCount)")
                     }
-                    if x.deleteGeneration > 0 {
-                        _ = try IndexSegment.readDeletions(
-                            path: layout.deletionFile(project: project.number, index: x.number, generation: x.deleteGeneration),
+                    if x.deletionRevision > 0 {
+                        _ = try IndexFileReader.readDeletions(
+                            path: layout.deletionFile(project: project.number, index: x.number, revision: x.deletionRevision),
                             docCount: seg.docCount)
                     }
                 } catch {

@@ -49,7 +49,7 @@ import Testing
 
     /// The ids the active tier holds for `project`, most recently used first.
     func cachedIDs(_ store: ContextStore, _ project: String = "p") -> [String] {
-        store.writer.activeTier.keysInRecencyOrder
+        store.view.activeTier.keysInRecencyOrder
             .filter { $0.project == ByteKey(project) }
             .map { String(decoding: $0.id.bytes, as: UTF8.self) }
     }
@@ -432,7 +432,7 @@ import Testing
             try await store.put(segments)
 
             let c = counters(store)
-            let held = store.writer.activeTier.keysInRecencyOrder
+            let held = store.view.activeTier.keysInRecencyOrder
             let recomputed = held.reduce(0) { $0 + (costs[String(decoding: $1.id.bytes, as: UTF8.self)] ?? .max / 2) }
             // Right after an eviction the cache is full: at the count bound, or with less
             // room left than the entry that needed it; later in the write only replacements
@@ -444,7 +444,7 @@ import Testing
             #expect(held.count == c.segments && recomputed == c.bytes && recomputed <= maxBytes + maxBytes / 20,
                     "batch \(batch): \(c), recomputed \(recomputed)")
             #expect(full, "batch \(batch): the cache is not full after evicting: \(c), freed \(freed)")
-            let broken = store.writer.activeTier.invariantViolation()
+            let broken = store.view.activeTier.invariantViolation()
             #expect(broken == nil, "batch \(batch)")
             if c.segments > maxSegments || c.bytes > maxBytes || recomputed != c.bytes || broken != nil { break }
         }

@@ -83,7 +83,7 @@ import Testing
             // Every put id is written once by the child, so the log holds each at most once.
             var puts = Set<String>()
             var lastSeq: UInt64 = 0
-            if let snap = store.writer.snapshot(project: "crash") {
+            if let snap = store.view.snapshot(project: "crash") {
                 try store.forEachRecord(snap) { r in
                     #expect(r.seq > lastSeq)
                     lastSeq = r.seq
@@ -106,7 +106,7 @@ import Testing
             for f in p.files { named.insert(layout.logFile(project: p.number, file: f.number)) }
             for x in p.indexes {
                 named.insert(layout.indexFile(project: p.number, index: x.number))
-                if x.deleteGeneration > 0 { named.insert(layout.deletionFile(project: p.number, index: x.number, generation: x.deleteGeneration)) }
+                if x.deletionRevision > 0 { named.insert(layout.deletionFile(project: p.number, index: x.number, revision: x.deletionRevision)) }
             }
         }
         let all = (try? FileManager.default.subpathsOfDirectory(atPath: root)) ?? []

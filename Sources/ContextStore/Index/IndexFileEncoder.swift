@@ -1,7 +1,7 @@
 /// Serializes a memtable as an immutable index file (SPEC.md, "Index files"); doc numbers
 /// stay those of the memtable. The file is written whole, synced, and its directory synced,
 /// before any manifest names it.
-enum IndexFileWriter {
+enum IndexFileEncoder {
     static func encode(_ m: MemTable, number: UInt32, project: UInt64) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(m.docCount * 64 + m.terms.arena.count * 2 + 4096)

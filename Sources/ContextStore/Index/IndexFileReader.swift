@@ -1,7 +1,7 @@
 /// A sealed index file, memory-mapped: opening it reads the header and the footer only
 /// (nothing is rebuilt); every accessor bounds-checks what it reads, so a damaged file
 /// gives wrong-but-safe answers at worst, and `verifyChecksums` (run by `verify`) finds it.
-final class IndexSegment: @unchecked Sendable {
+final class IndexFileReader: @unchecked Sendable {
     // Sendable: immutable after init (the map never changes).
     let number: UInt32
     let path: String

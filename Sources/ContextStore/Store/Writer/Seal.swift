@@ -1,0 +1,66 @@
+/// The seal step: a project's memtable becomes an index file. It produces a `StoreEdit`
+/// that `apply` publishes.
+extension StoreState {
+    /// Whether a memtable has reached the seal thresholds.
+    func needsSeal(_ m: MemTable) -> Bool {
+        m.textBytes >= configuration.indexSealBytes || m.docCount >= configuration.indexSealDocs
+    }
+
+    /// Seals slot `p`'s memtable and applies the edit: afterwards the index files cover
+    /// the log up to the (new, empty) active file.
+    func seal(_ p: Int) throws(StoreError) {
+        try apply([sealEdit(p)])
+        stats.seals += 1
+    }
+
+    /// Seals every memtable with content: at a clean close (so the next open replays
+    /// nothing), and before a full compaction (so that it covers everything written so far).
+    func sealAll() throws(StoreError) {
+        for (p, pair) in indexes.sorted(by: { $0.key < $1.key })
+            where pair.writerView.memtable.docCount > 0 || !pair.writerView.memtable.kills.isEmpty {
+            try seal(p)
+        }
+    }
+
+    /// Rolls the active log file (so that an index file always covers whole log files,
+    /// which compaction rewrites together) and writes the memtable as an index file (synced)
+    /// owning the files rolled since the last seal; the edit also carries the kills its
+    /// records made in older index files and the new `indexedThrough`. A memtable holding
+    /// only kills still gets an (empty) index file when files need an owner.
+    func sealEdit(_ p: Int) throws(StoreError) -> StoreEdit {
+        let pi = indexes[p]!.writerView
+        let m = pi.memtable
+        let project = manifest.projects[p].number
+        if active[p]!.state.size > Int64(LogFormat.fileHeaderSize) { try roll(p) }
+        let owned = manifest.projects[p].unownedSealedFiles
+        var edit = StoreEdit(slot: p, replacing: pi.files.count..<pi.files.count, totals: pi.totals)
+        edit.indexedThrough = LogPosition(file: active[p]!.state.number, offset: Int64(LogFormat.fileHeaderSize))
+        for k in m.kills { edit.kills[k.file, default: []].append(k.doc) }
+        let dir = layout.indexDirectory(project)
+        do throws(IOError) {
+            try FileSystem.makeDirectory(dir)
+            guard m.docCount > 0 || !owned.isEmpty else { return edit }
+            let number = manifest.projects[p].nextIndexNumber
+            manifest.projects[p].nextIndexNumber += 1
+            let path = layout.indexFile(project: project, index: number)
+            let h = try FileHandle.createExclusive(path)
+            try h.write(IndexFileEncoder.encode(m, number: number, project: project), at: 0)
+            try h.sync()
+            let reader: IndexFileReader
+            do throws(IndexError) {
+                reader = try IndexFileReader(path: path, number: number, project: project)
+            } catch {
+                // Just written and synced: failing to read it back is an I/O problem.
+                throw IOError(op: "open index \(StoreError(error))", path: path, errno: EIO)
+            }
+            edit.added = [AddedIndexFile(reader: reader, dead: m.dead, persisted: m.dead, logFiles: owned)]
+        } catch { throw StoreError(error) }
+        return edit
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

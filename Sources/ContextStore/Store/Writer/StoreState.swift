@@ -1,0 +1,197 @@
+/// The writer thread's state of the store: the MANIFEST as last published (plus counters
+/// reserved since), each project's slot, its active log file and its index pair, the next
+/// sequence number, and the open import, if any. Seal (`Seal.swift`), compaction
+/// (`CompactionEdits`) and import commit (`ImportStaging`) produce `StoreEdit`s from it;
+/// `apply(_:)` (`StoreState+Apply.swift`) is the only code that publishes them.
+///
+/// A project's *slot* is its position in `manifest.projects` (slots never move: projects
+/// are only appended).
+///
+/// Thread model: only the writer thread (`WriteQueue`) touches it, and `init` before that
+/// thread starts. What readers may see goes out through `view`.
+final class StoreState: @unchecked Sendable {
+    // Sendable: confined to the writer thread (it crosses into it once, at start).
+    let layout: StoreLayout
+    let configuration: Configuration
+    let view: ReadView
+
+    /// An open log file of a project: the handle and how far it holds acknowledged batches.
+    struct ActiveFile {
+        var handle: FileHandle
+        var state: ActiveFileState
+        /// Written since its last sync.
+        var dirty = false
+    }
+
+    var manifest: Manifest
+    private(set) var slotByProjectID: [ByteKey: Int] = [:]
+    var active: [Int: ActiveFile] = [:]
+    var indexes: [Int: IndexPair] = [:]
+    var nextSeq: UInt64
+    var stats = WriterStatistics()
+    var lastSyncNanos = monotonicNanoseconds()
+    /// The open import transaction (see `ImportStaging`): while it is set, the write queue
+    /// runs only that import's requests.
+    var importStaging: ImportStaging? = nil
+    var nextImportID: UInt64 = 1
+
+    init(layout: StoreLayout, configuration: Configuration, recovered: Recovery.Result,
+         indexes loaded: [ByteKey: IndexPair], view: ReadView) throws(StoreError) {
+        self.layout = layout
+        self.configuration = configuration
+        self.view = view
+        self.manifest = recovered.manifest
+        self.nextSeq = recovered.maxSequence + 1
+        for (i, p) in manifest.projects.enumerated() {
+            slotByProjectID[ByteKey(p.projectID)] = i
+            guard let st = recovered.active[p.number] else { continue }
+            let path = layout.logFile(project: p.number, file: st.number)
+            do throws(IOError) {
+                active[i] = ActiveFile(handle: try FileHandle.openReadWrite(path), state: st)
+            } catch { throw StoreError(error) }
+            indexes[i] = loaded[ByteKey(p.projectID)]
+            view.publish(snapshot(of: i), index: indexes[i])
+        }
+    }
+
+    /// Project slots, in creation order.
+    var projectSlots: [Int] { Array(manifest.projects.indices) }
+
+    func slot(of projectID: String) -> Int? { slotByProjectID[ByteKey(projectID)] }
+
+    // MARK: Projects and log files
+
+    /// The slot of a project, creating it if new (directories, first log file, empty
+    /// index); `created` tells the caller the MANIFEST must be published.
+    func slot(for projectID: String, created: inout Bool) throws(StoreError) -> Int {
+        if let i = slot(of: projectID) { return i }
+        let number = manifest.nextProjectNumber
+        do throws(IOError) {
+            try FileSystem.makeDirectory(layout.projectDirectory(number))
+            try FileSystem.makeDirectory(layout.logDirectory(number))
+        } catch { throw StoreError(error) }
+        created = true
+        return try addProject(Manifest.ProjectEntry(number: number, projectID: projectID, nextFileNumber: 1, files: []),
+                              files: [])
+    }
+
+    /// Appends a project whose directories exist: its entry (not yet published), a first
+    /// active file after `entry.files`, and its index pair holding `files` (an import's
+    /// new project, whose files the next publish names).
+    func addProject(_ entry: Manifest.ProjectEntry, files: [IndexFileState]) throws(StoreError) -> Int {
+        let i = manifest.projects.count
+        manifest.nextProjectNumber = max(manifest.nextProjectNumber, entry.number + 1)
+        manifest.projects.append(entry)
+        slotByProjectID[ByteKey(entry.projectID)] = i
+        try startNewFile(i)
+        let start = LogPosition(file: active[i]!.state.number, offset: Int64(LogFormat.fileHeaderSize))
+        manifest.projects[i].indexedThrough = start
+        let totals = entry.totals
+        indexes[i] = IndexPair {
+            ProjectIndex(number: entry.number, projectID: entry.projectID, files: files, memtableStart: start, totals: totals)
+        }
+        return i
+    }
+
+    /// Seals the active file of slot `p` (synced, its final size and range recorded in the
+    /// coming MANIFEST) and starts the next one.
+    func roll(_ p: Int) throws(StoreError) {
+        let current = active[p]!
+        do throws(IOError) { try current.handle.sync() } catch { throw StoreError(error) }
+        stats.syncs += 1
+        let st = current.state
+        let last = manifest.projects[p].files.count - 1
+        manifest.projects[p].files[last] = Manifest.LogFileEntry(
+            number: st.number, sealed: true, size: st.size, recordCount: st.recordCount,
+            firstSeq: st.firstSeq, lastSeq: st.lastSeq)
+        manifest.lastSequence = max(manifest.lastSequence, st.lastSeq)
+        active[p] = nil
+        try startNewFile(p)
+    }
+
+    /// Creates the next log file of slot `p`: header written and synced, directory synced,
+    /// before any MANIFEST names it.
+    func startNewFile(_ p: Int) throws(StoreError) {
+        let project = manifest.projects[p]
+        let number = project.nextFileNumber
+        let path = layout.logFile(project: project.number, file: number)
+        let header = LogFileHeader(fileNumber: number, projectNumber: project.number, storeUUID: manifest.storeUUID)
+        let handle: FileHandle
+        do throws(IOError) {
+            handle = try FileHandle.createExclusive(path)
+            try handle.write(header.encode(), at: 0)
+            try handle.sync()
+            try FileSystem.syncDirectory(layout.logDirectory(project.number))
+        } catch { throw StoreError(error) }
+        stats.syncs += 1
+        manifest.projects[p].nextFileNumber = number + 1
+        manifest.projects[p].files.append(Manifest.LogFileEntry(
+            number: number, sealed: false, size: 0, recordCount: 0, firstSeq: 0, lastSeq: 0))
+        active[p] = ActiveFile(handle: handle, state: ActiveFileState(
+            number: number, size: Int64(LogFormat.fileHeaderSize), recordCount: 0, firstSeq: 0, lastSeq: 0))
+    }
+
+    /// Writes the MANIFEST atomically (temporary file, sync, rename, directory sync).
+    func publishManifest() throws(StoreError) {
+        manifest.publishNumber += 1
+        do throws(IOError) {
+            try FileSystem.publishAtomically(ManifestCodec.encode(manifest), to: layout.manifest)
+        } catch { throw StoreError(error) }
+        stats.manifestPublishes += 1
+    }
+
+    func syncDirtyFiles() throws(StoreError) {
+        for (p, f) in active where f.dirty {
+            do throws(IOError) { try f.handle.sync() } catch { throw StoreError(error) }
+            stats.syncs += 1
+            active[p]!.dirty = false
+        }
+        lastSyncNanos = monotonicNanoseconds()
+    }
+
+    // MARK: Publishing to readers
+
+    /// The files readers may read of slot `p`.
+    func snapshot(of p: Int) -> ProjectSnapshot {
+        let entry = manifest.projects[p]
+        var files: [(UInt32, Int64)] = entry.files.filter(\.sealed).map { ($0.number, $0.size) }
+        if let a = active[p] { files.append((a.state.number, a.state.size)) }
+        return ProjectSnapshot(number: entry.number, projectID: entry.projectID, files: files)
+    }
+
+    /// Publishes slot `p`'s files and index to readers.
+    func republish(_ p: Int) {
+        view.publish(snapshot(of: p), index: indexes[p])
+    }
+
+    func publishStatistics() {
+        view.publish(stats)
+    }
+
+    // MARK: Close
+
+    /// A clean close: syncs, seals every memtable (so the next open replays nothing) and
+    /// records how far each active file is verified (so the next open scans only what is
+    /// appended after it).
+    func closeCleanly() throws(StoreError) {
+        try syncDirtyFiles()
+        try sealAll()
+        var changed = false
+        for (p, a) in active {
+            let last = manifest.projects[p].files.count - 1
+            let st = a.state
+            let entry = Manifest.LogFileEntry(number: st.number, sealed: false, size: st.size,
+                                              recordCount: st.recordCount, firstSeq: st.firstSeq, lastSeq: st.lastSeq)
+            if manifest.projects[p].files[last] != entry {
+                manifest.projects[p].files[last] = entry
+                changed = true
+            }
+        }
+        if changed { try publishManifest() }
+    }
+
+    /// Closes the active files' handles (the last step of a close, clean or not).
+    func closeFiles() {
+        active.removeAll()
+    }
+}

@@ -1,0 +1,195 @@
+/// The store's one write path, as a queue: callers enqueue requests; one background thread
+/// (the *writer thread*) takes everything queued as a group, hands runs of appends and
+/// syncs to `GroupCommit` (one write and one sync per touched file for the whole run) and
+/// runs control requests between them, in queue order. It owns the failure latch: after a
+/// write failed half-way, the store is read-only until reopened.
+///
+/// While an import is open (`StoreState.importStaging`), only that import's own requests
+/// run; the others wait in `deferred` and run, in order, once it commits or rolls back, so
+/// the import's records take consecutive sequence numbers.
+///
+/// Thread model: `queue`, `closing`, `stopped` and `failure` are guarded by `lock`;
+/// `state` and `deferred` belong to the writer thread (and to `init`, before it starts).
+/// No I/O happens while `lock` is held.
+final class WriteQueue: @unchecked Sendable {
+    // Sendable: see the thread model above.
+    private let lock = ConditionLock()
+    private var queue: [WriteRequest] = []
+    private var closing = false
+    private var stopped = false
+    private var failure: String? = nil
+
+    private let state: StoreState
+    private var deferred: [WriteRequest] = []
+    private let durability: Durability
+
+    /// Starts the writer thread on `state`.
+    init(state: StoreState) {
+        self.state = state
+        self.durability = state.configuration.durability
+        startThread { [self] in self.run() }
+    }
+
+    // MARK: - Caller side
+
+    /// Enqueues a request; it fails at once (its completion called here) if the queue is
+    /// closed or the store read-only.
+    func submit(_ request: WriteRequest) {
+        let rejected: (StoreError, WriteCompletion)? = lock.withLock {
+            if closing { return (.closed, request.completion) }
+            if let f = failure { return (.readOnlyAfterFailure(cause: f), request.completion) }
+            queue.append(request)
+            lock.broadcast()
+            return nil
+        }
+        if let (error, completion) = rejected { completion(.failure(error)) }
+    }
+
+    /// Runs `body` on the writer thread and returns its result (`session`: as a step of
+    /// that import; other requests wait while an import is open). An `.io` error from
+    /// `body` makes the store read-only.
+    func perform<T: Sendable>(session: UInt64? = nil,
+                              _ body: @escaping @Sendable (StoreState) throws(StoreError) -> T) async throws(StoreError) -> T {
+        let result = await withCheckedContinuation { (c: CheckedContinuation<Result<T, StoreError>, Never>) in
+            submitControl(session: session, body) { c.resume(returning: $0) }
+        }
+        return try result.get()
+    }
+
+    /// `perform` for threads that are not in a task (the compactor): blocks until done.
+    func performBlocking<T: Sendable>(_ body: @escaping @Sendable (StoreState) throws(StoreError) -> T) throws(StoreError) -> T {
+        let done = ConditionLock()
+        nonisolated(unsafe) var result: Result<T, StoreError>? = nil
+        submitControl(session: nil, body) { r in done.withLock { result = r; done.broadcast() } }
+        let r = done.withLock { () -> Result<T, StoreError> in
+            while result == nil { done.wait() }
+            return result!
+        }
+        return try r.get()
+    }
+
+    private func submitControl<T: Sendable>(session: UInt64?, _ body: @escaping @Sendable (StoreState) throws(StoreError) -> T,
+                                            _ completion: @escaping @Sendable (Result<T, StoreError>) -> Void) {
+        submit(.control(session: session) { [self] state in
+            if let f = lock.withLock({ failure }) { return completion(.failure(.readOnlyAfterFailure(cause: f))) }
+            do throws(StoreError) { completion(.success(try body(state))) } catch {
+                if case .io = error { fail(error) }
+                completion(.failure(error))
+            }
+        })
+    }
+
+    /// Stops the thread after everything queued is written and synced (and the memtables
+    /// sealed, see `StoreState.closeCleanly`). Returns when it has stopped.
+    func close() {
+        lock.withLock {
+            closing = true
+            lock.broadcast()
+            while !stopped { lock.wait() }
+        }
+    }
+
+    // MARK: - Writer thread
+
+    /// Latches the store read-only after a write path failed half-way. An open import can
+    /// no longer commit: it is discarded, and the requests it held back run (and fail the
+    /// same way).
+    private func fail(_ error: StoreError) {
+        let cause = error.description
+        lock.withLock { if failure == nil { failure = cause } }
+        if state.importStaging != nil {
+            state.importRollback()
+            let waiting = deferred
+            deferred = []
+            lock.withLock { queue.insert(contentsOf: waiting, at: 0) }
+        }
+    }
+
+    private func run() {
+        while true {
+            var group: [WriteRequest] = []
+            var shouldStop = false
+            var periodicDue = false
+            lock.withLock {
+                while queue.isEmpty && !closing {
+                    if case let .periodic(ms) = durability {
+                        lock.wait(milliseconds: ms)
+                        if queue.isEmpty { periodicDue = true; break }
+                    } else {
+                        lock.wait()
+                    }
+                }
+                group = queue
+                queue = []
+                shouldStop = closing && group.isEmpty
+            }
+            if shouldStop {
+                if state.importStaging != nil {  // an import left open at close never happened
+                    state.importRollback()
+                    let waiting = deferred
+                    deferred = []
+                    process(waiting)
+                }
+                if lock.withLock({ failure }) == nil {
+                    do throws(StoreError) { try state.closeCleanly() } catch { fail(error) }
+                }
+                state.closeFiles()
+                state.publishStatistics()
+                lock.withLock { stopped = true; lock.broadcast() }
+                return
+            }
+            if group.isEmpty {
+                if periodicDue {
+                    do throws(StoreError) { try state.syncDirtyFiles() } catch { fail(error) }
+                }
+                continue
+            }
+            process(group)
+        }
+    }
+
+    /// Runs a group in order: runs of appends and syncs are committed together; control
+    /// requests run between them.
+    private func process(_ group: [WriteRequest]) {
+        var run: [WriteRequest] = []
+        var pending = group[...]
+        while let r = pending.popFirst() {
+            if let staging = state.importStaging {
+                // Only the open import's own requests run; the rest wait their turn.
+                guard case let .control(id, body) = r, id == staging.id else { deferred.append(r); continue }
+                body(state)
+                if state.importStaging == nil {  // committed or rolled back: the waiting go first
+                    pending = deferred[...] + pending
+                    deferred = []
+                }
+                continue
+            }
+            if case let .control(_, body) = r {
+                if !run.isEmpty { commit(run); run = [] }
+                body(state)
+            } else {
+                run.append(r)
+            }
+        }
+        if !run.isEmpty { commit(run) }
+        state.publishStatistics()
+    }
+
+    /// One group commit; every request of the run completes with its result, or with the
+    /// error that latched the store read-only.
+    private func commit(_ run: [WriteRequest]) {
+        if let f = lock.withLock({ failure }) {
+            for r in run { r.completion(.failure(.readOnlyAfterFailure(cause: f))) }
+            return
+        }
+        let results: [Result<[RecordLocation], StoreError>]
+        do throws(StoreError) {
+            results = try GroupCommit(state: state).write(run)
+        } catch {
+            fail(error)
+            for r in run { r.completion(.failure(error)) }
+            return
+        }
+        for (r, result) in zip(run, results) { r.completion(result) }
+    }
+}
