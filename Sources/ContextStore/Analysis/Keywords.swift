@@ -1,6 +1,6 @@
 /// The keyword semantics of search, for users and tools: the words of a text exactly as
 /// Python's `re.findall(r"\b\w+\b", text.lower())` gives them (Docs/FORMAT.md section 3).
-public enum Keywords {
+package enum Keywords {
     /// The words of `text`, in order, repeats included.
-    public static func words(_ text: String) -> [String] { KeywordAnalyzer.words(text) }
+    package static func words(_ text: String) -> [String] { KeywordAnalyzer.words(text) }
 }

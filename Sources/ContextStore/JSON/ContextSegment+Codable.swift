@@ -145,14 +145,26 @@ extension SegmentValidationError {
     }
 }
 
-extension SegmentType: Codable {
-    /// Decodes one of `message`, `code`, `log`, `note`, `decision`, `summary`, compared as
-    /// UTF-8 bytes (as the JSON readers do). Throws `DecodingError.dataCorrupted` (its
-    /// underlying error a `SegmentValidationError.unknownValue` naming the allowed values)
-    /// for any other string, and the decoder's `typeMismatch` for a value that is not a
-    /// string. Costs one string decode and at most six short comparisons.
+/// A segment enum that JSON holds as its raw string (`type`, `generation`, `tier`): one
+/// `Codable` implementation for the three, so they read and write alike. Decoding compares
+/// the string with each case's raw value as UTF-8 bytes (as the JSON readers do); any other
+/// string throws `DecodingError.dataCorrupted` whose underlying error is the JSON layer's
+/// `SegmentValidationError.unknownValue` for `segmentField`, naming the allowed values; a
+/// value that is not a string throws the decoder's `typeMismatch`. Encoding writes the raw
+/// string and throws only what the encoder throws. Each costs one string and at most one
+/// comparison per case.
+protocol SegmentStringEnum: RawRepresentable, CaseIterable, Codable where RawValue == String {
+    /// The segment field the enum is the value of (named in the error for a bad string).
+    static var segmentField: JSONSegmentField { get }
+}
+
+extension SegmentStringEnum {
+    /// Decodes the case whose raw value is the decoded string (UTF-8 bytes compared). Throws
+    /// `DecodingError.dataCorrupted` (underlying `SegmentValidationError.unknownValue`) for
+    /// any other string, the decoder's `typeMismatch` for a value that is not a string.
+    /// (`public` so that it can witness the public types' `Decodable` conformances.)
     public init(from decoder: any Decoder) throws {
-        self = try decodeSegmentEnum(from: decoder, field: .type)
+        self = try decodeSegmentEnum(from: decoder, field: Self.segmentField)
     }
 
     /// Encodes the raw string (`"note"`). Throws only what the encoder throws.
@@ -162,34 +174,21 @@ extension SegmentType: Codable {
     }
 }
 
-extension SegmentGeneration: Codable {
-    /// Decodes `young` or `old` (byte-exact). Throws `DecodingError.dataCorrupted` (underlying
-    /// `SegmentValidationError.unknownValue`) for any other string, the decoder's
-    /// `typeMismatch` for a non-string. Costs one string decode.
-    public init(from decoder: any Decoder) throws {
-        self = try decodeSegmentEnum(from: decoder, field: .generation)
-    }
-
-    /// Encodes the raw string (`"young"`). Throws only what the encoder throws.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(rawValue)
-    }
+/// `Codable` as one of `message`, `code`, `log`, `note`, `decision`, `summary`
+/// (`SegmentStringEnum` says what throws and what it costs).
+extension SegmentType: Codable, SegmentStringEnum {
+    static var segmentField: JSONSegmentField { .type }
 }
 
-extension SegmentTier: Codable {
-    /// Decodes `working`, `stashed` or `archive` (byte-exact). Throws
-    /// `DecodingError.dataCorrupted` (underlying `SegmentValidationError.unknownValue`) for
-    /// any other string, the decoder's `typeMismatch` for a non-string. Costs one string decode.
-    public init(from decoder: any Decoder) throws {
-        self = try decodeSegmentEnum(from: decoder, field: .tier)
-    }
+/// `Codable` as `young` or `old` (`SegmentStringEnum` says what throws and what it costs).
+extension SegmentGeneration: Codable, SegmentStringEnum {
+    static var segmentField: JSONSegmentField { .generation }
+}
 
-    /// Encodes the raw string (`"working"`). Throws only what the encoder throws.
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(rawValue)
-    }
+/// `Codable` as `working`, `stashed` or `archive` (`SegmentStringEnum` says what throws and
+/// what it costs).
+extension SegmentTier: Codable, SegmentStringEnum {
+    static var segmentField: JSONSegmentField { .tier }
 }
 
 /// The case whose raw value has the same UTF-8 bytes as the decoded string; else the JSON

@@ -1,13 +1,8 @@
-/// Limits of the JSON reader. Both are checked while reading, before the data is buffered.
-public enum JSONLimits {
-    /// Deepest nesting of arrays and objects, counted from the top-level value (which is
-    /// depth 1). A 65th level is refused with `depthLimit`; nothing in the reader recurses.
-    public static let maxDepth = 64
-    /// Longest string, in decoded UTF-8 bytes: `SegmentLimits.maxRecordBytes` (64 MiB). A
-    /// longer one is refused with `valueTooLarge` as soon as the limit is passed, without
-    /// buffering the rest. A string of exactly the limit is accepted.
-    public static let maxStringBytes = SegmentLimits.maxRecordBytes
-}
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A JSON file (or buffer, or stream) that cannot be imported: where and why.
 ///
@@ -60,6 +55,7 @@ public struct JSONImportError: Error, Sendable, Equatable, CustomStringConvertib
         /// A problem with one field of a segment, or the segment as a whole.
         case segment(SegmentValidationError)
 
+        /// The reason as one line of English, without the position (`invalid escape \x`).
         public var description: String {
             switch self {
             case let .io(op, e):
@@ -99,9 +95,11 @@ public struct JSONImportError: Error, Sendable, Equatable, CustomStringConvertib
     public var elementIndex: Int?
     /// Legacy files: the project the segment is filed under.
     public var projectID: String?
+    /// Why the input was refused.
     public var reason: Reason
 
-    public init(file: String?, byteOffset: Int, line: Int, column: Int, elementIndex: Int?,
+    /// The error at `byteOffset` (and its line and column) of `file`. Made by the readers.
+    package init(file: String?, byteOffset: Int, line: Int, column: Int, elementIndex: Int?,
                 projectID: String? = nil, reason: Reason) {
         self.file = file
         self.byteOffset = byteOffset
@@ -112,6 +110,8 @@ public struct JSONImportError: Error, Sendable, Equatable, CustomStringConvertib
         self.reason = reason
     }
 
+    /// `file: segment N (line L, column C, byte B): reason`, or without the segment when the
+    /// problem is outside one, or `byte B` alone when the line is unknown.
     public var description: String {
         var s = file ?? "<input>"
         s += ": "
@@ -125,22 +125,3 @@ public struct JSONImportError: Error, Sendable, Equatable, CustomStringConvertib
         return s + reason.description
     }
 }
-
-/// A problem found by the scanner: the reason and the absolute byte offset. The file
-/// reader turns it into a `JSONImportError` with line, column and element index.
-struct JSONFault: Error {
-    var reason: JSONImportError.Reason
-    var offset: Int
-}
-
-private let hexDigits: [Character] = Array("0123456789abcdef")
-
-func jsonHex2(_ b: UInt8) -> String {
-    String([hexDigits[Int(b >> 4)], hexDigits[Int(b & 15)]])
-}
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

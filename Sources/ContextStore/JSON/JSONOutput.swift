@@ -1,5 +1,5 @@
 /// How JSON is written; both are byte-for-byte Python's `json` module.
-public enum JSONOutputStyle: Sendable {
+package enum JSONOutputStyle: Sendable {
     /// `json.dump(obj, f, indent=2)`: two-space indentation, one element a line, `": "`
     /// after keys, `,` at line ends, ASCII only (`\uXXXX`, lowercase, for control characters,
     /// DEL and everything non-ASCII; surrogate pairs above U+FFFF), no final newline.
@@ -11,7 +11,7 @@ public enum JSONOutputStyle: Sendable {
 }
 
 /// A sink that receives the output in large chunks. The bytes are valid only during the call.
-public typealias JSONChunkSink = (UnsafeRawBufferPointer) throws -> Void
+package typealias JSONChunkSink = (UnsafeRawBufferPointer) throws -> Void
 
 /// A fixed output buffer that hands full chunks to a sink, plus the primitive encodings.
 /// Hot loops work on local copies of `buf`/`count` (fewer exclusivity checks).

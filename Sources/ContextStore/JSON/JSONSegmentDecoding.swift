@@ -265,3 +265,27 @@ extension JSONScanner {
     }
 
 }
+
+/// Decoding of a single segment object (an NDJSON line, CLI input).
+package enum JSONSegmentDecoder {
+    /// Decodes and validates exactly one segment object (whitespace around it allowed).
+    package static func decode(_ bytes: [UInt8], name: String? = nil) throws(JSONImportError) -> ContextSegment {
+        var scanner = JSONScanner(bytes: bytes)
+        do throws(JSONFault) {
+            guard let b = try scanner.peekNonWhitespace() else { throw scanner.fault(.unexpectedEnd) }
+            guard b == 0x7B else {
+                throw JSONScanner.startsValue(b) ? scanner.fault(.syntax("expected '{': a segment is an object"))
+                                                 : scanner.notAValue(b)
+            }
+            scanner.markSegmentStart()
+            scanner.pos += 1
+            let s = try scanner.readSegmentBody(depth: 1)
+            if try scanner.peekNonWhitespace() != nil { throw scanner.fault(.trailingData) }
+            return s
+        } catch {
+            let (line, column) = scanner.lineColumn(at: error.offset)
+            throw JSONImportError(file: name, byteOffset: error.offset, line: line, column: column,
+                                  elementIndex: 0, reason: error.reason)
+        }
+    }
+}

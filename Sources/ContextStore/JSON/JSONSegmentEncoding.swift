@@ -97,10 +97,10 @@ enum JSONSegmentKeyPrefixes {
 }
 
 /// One-shot encodings of a single segment (CLI output, tests).
-public enum JSONSegmentEncoder {
+package enum JSONSegmentEncoder {
     /// The segment as one object: compact by default (an NDJSON line without its newline),
     /// or indented as at the top level of a `json.dump(indent=2)` file.
-    public static func encode(_ segment: ContextSegment, style: JSONOutputStyle = .compact) -> [UInt8] {
+    package static func encode(_ segment: ContextSegment, style: JSONOutputStyle = .compact) -> [UInt8] {
         var result: [UInt8] = []
         let out = JSONByteOutput(chunkSize: 4096) { chunk in result.append(contentsOf: chunk) }
         try! out.segment(segment, level: 0, style: style)  // the sink cannot fail
@@ -109,35 +109,11 @@ public enum JSONSegmentEncoder {
     }
 
     /// A string as a JSON string literal in the given style.
-    public static func encode(_ string: String, style: JSONOutputStyle = .compact) -> [UInt8] {
+    package static func encode(_ string: String, style: JSONOutputStyle = .compact) -> [UInt8] {
         var result: [UInt8] = []
         let out = JSONByteOutput(chunkSize: 4096) { chunk in result.append(contentsOf: chunk) }
         try! out.string(string, style)
         try! out.flush()
         return result
-    }
-}
-
-/// Decoding of a single segment object (an NDJSON line, CLI input).
-public enum JSONSegmentDecoder {
-    /// Decodes and validates exactly one segment object (whitespace around it allowed).
-    public static func decode(_ bytes: [UInt8], name: String? = nil) throws(JSONImportError) -> ContextSegment {
-        var scanner = JSONScanner(bytes: bytes)
-        do throws(JSONFault) {
-            guard let b = try scanner.peekNonWhitespace() else { throw scanner.fault(.unexpectedEnd) }
-            guard b == 0x7B else {
-                throw JSONScanner.startsValue(b) ? scanner.fault(.syntax("expected '{': a segment is an object"))
-                                                 : scanner.notAValue(b)
-            }
-            scanner.markSegmentStart()
-            scanner.pos += 1
-            let s = try scanner.readSegmentBody(depth: 1)
-            if try scanner.peekNonWhitespace() != nil { throw scanner.fault(.trailingData) }
-            return s
-        } catch {
-            let (line, column) = scanner.lineColumn(at: error.offset)
-            throw JSONImportError(file: name, byteOffset: error.offset, line: line, column: column,
-                                  elementIndex: 0, reason: error.reason)
-        }
     }
 }

@@ -1,5 +1,5 @@
 /// Misuse of a file writer.
-public enum JSONExportError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum JSONExportError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `LegacyFileWriter.write` before any `beginProject`.
     case noProject
     /// A segment given to a legacy project it does not belong to.
@@ -9,7 +9,7 @@ public enum JSONExportError: Error, Sendable, Equatable, CustomStringConvertible
     /// A write after `finish()`.
     case finished
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .noProject: "legacy export: a segment was written before any project was begun"
         case let .projectMismatch(p, s):
@@ -24,13 +24,13 @@ public enum JSONExportError: Error, Sendable, Equatable, CustomStringConvertible
 /// `json.dump({"segments": [...]}, f, indent=2)` (or compactly). The output goes to `sink`
 /// in chunks of `chunkSize` bytes (the last one smaller); call `finish()` to close the
 /// document and flush. Not thread-safe.
-public final class ShardedFileWriter {
+package final class ShardedFileWriter {
     private let out: JSONByteOutput
     private let style: JSONOutputStyle
     private var written = 0
     private var done = false
 
-    public init(style: JSONOutputStyle = .indented, chunkSize: Int = 1 << 20, sink: @escaping JSONChunkSink) {
+    package init(style: JSONOutputStyle = .indented, chunkSize: Int = 1 << 20, sink: @escaping JSONChunkSink) {
         self.style = style
         out = JSONByteOutput(chunkSize: chunkSize, sink: sink)
         // Fits any buffer (at least 64 bytes): nothing is flushed yet.
@@ -38,12 +38,12 @@ public final class ShardedFileWriter {
     }
 
     /// Segments written so far.
-    public var count: Int { written }
+    package var count: Int { written }
 
     /// Bytes handed to the sink so far.
-    public var bytesWritten: Int { out.bytesFlushed }
+    package var bytesWritten: Int { out.bytesFlushed }
 
-    public func write(_ segment: ContextSegment) throws {
+    package func write(_ segment: ContextSegment) throws {
         if done { throw JSONExportError.finished }
         if written > 0 { try out.byte(0x2C) }
         if style == .indented { try out.newline(indent: 2) }
@@ -52,7 +52,7 @@ public final class ShardedFileWriter {
     }
 
     /// Closes the document (no newline at the end, as `json.dump`) and flushes.
-    public func finish() throws {
+    package func finish() throws {
         if done { return }
         done = true
         if style == .indented {
@@ -67,19 +67,19 @@ public final class ShardedFileWriter {
 
 /// Streams NDJSON: each segment as one compact line (`json.dumps(obj, ensure_ascii=False,
 /// separators=(",", ":"))`) followed by `\n`. Call `finish()` (or `flush()`) at the end.
-public final class NDJSONWriter {
+package final class NDJSONWriter {
     private let out: JSONByteOutput
     private var written = 0
     private var done = false
 
-    public init(chunkSize: Int = 1 << 20, sink: @escaping JSONChunkSink) {
+    package init(chunkSize: Int = 1 << 20, sink: @escaping JSONChunkSink) {
         out = JSONByteOutput(chunkSize: chunkSize, sink: sink)
     }
 
-    public var count: Int { written }
-    public var bytesWritten: Int { out.bytesFlushed }
+    package var count: Int { written }
+    package var bytesWritten: Int { out.bytesFlushed }
 
-    public func write(_ segment: ContextSegment) throws {
+    package func write(_ segment: ContextSegment) throws {
         if done { throw JSONExportError.finished }
         try out.segment(segment, level: 0, style: .compact)
         try out.byte(0x0A)
@@ -87,9 +87,9 @@ public final class NDJSONWriter {
     }
 
     /// Hands what is buffered to the sink (whole lines only).
-    public func flush() throws { try out.flush() }
+    package func flush() throws { try out.flush() }
 
-    public func finish() throws {
+    package func finish() throws {
         done = true
         try out.flush()
     }
@@ -109,7 +109,7 @@ public final class NDJSONWriter {
 /// - `by_tag`: tag -> ids of the segments with that tag; a tag repeated within one segment
 ///   lists its id once,
 /// lists in segment order, keys in order of first appearance (compared as UTF-8 bytes).
-public final class LegacyFileWriter {
+package final class LegacyFileWriter {
     private let out: JSONByteOutput
     private let style: JSONOutputStyle
     private var projects = 0
@@ -122,18 +122,18 @@ public final class LegacyFileWriter {
     private var done = false
     private var written = 0
 
-    public init(style: JSONOutputStyle = .indented, chunkSize: Int = 1 << 20, sink: @escaping JSONChunkSink) {
+    package init(style: JSONOutputStyle = .indented, chunkSize: Int = 1 << 20, sink: @escaping JSONChunkSink) {
         self.style = style
         out = JSONByteOutput(chunkSize: chunkSize, sink: sink)
         try! out.bytes(style == .indented ? "{\n  \"version\": \"1.0\",\n  \"projects\": {"
                                           : "{\"version\":\"1.0\",\"projects\":{")
     }
 
-    public var count: Int { written }
-    public var bytesWritten: Int { out.bytesFlushed }
+    package var count: Int { written }
+    package var bytesWritten: Int { out.bytesFlushed }
 
     /// Starts the next project (closing the one before).
-    public func beginProject(_ projectID: String) throws {
+    package func beginProject(_ projectID: String) throws {
         if done { throw JSONExportError.finished }
         let key = Array(projectID.utf8)
         guard seenProjects.insert(key).inserted else { throw JSONExportError.duplicateProject(projectID) }
@@ -151,7 +151,7 @@ public final class LegacyFileWriter {
     }
 
     /// Writes a segment of the current project.
-    public func write(_ segment: ContextSegment) throws {
+    package func write(_ segment: ContextSegment) throws {
         if done { throw JSONExportError.finished }
         guard let current else { throw JSONExportError.noProject }
         guard segment.projectID.utf8.elementsEqual(current.utf8) else {
@@ -168,7 +168,7 @@ public final class LegacyFileWriter {
     }
 
     /// Closes the last project and the document, and flushes.
-    public func finish() throws {
+    package func finish() throws {
         if done { return }
         try closeProject()
         done = true
