@@ -51,11 +51,9 @@ def count(v):
 
 """#
 
-    /// A fresh temporary directory.
+    /// A fresh temporary directory (a `TempDir`'s path; `remove` deletes it).
     static func temporaryDirectory(_ label: String) -> String {
-        let path = NSTemporaryDirectory() + "contextstore-json-\(label)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
+        TempDir("json-" + label).path
     }
 
     static func remove(_ path: String) {
