@@ -55,9 +55,25 @@ let package = Package(
             dependencies: ["ContextStore"],
             path: "Benchmarks/TokenBench"
         ),
+        // What several test targets share: temporary directories, the seeded generator,
+        // segment builders, byte mutators, running `ctxstore` and python3, the tiktoken
+        // oracle. Public API of ContextStore only (a plain target cannot @testable import).
+        .target(
+            name: "ContextStoreTestSupport",
+            dependencies: ["ContextStore"],
+            path: "Tests/ContextStoreTestSupport"
+        ),
+        // The library, folder by folder as Sources/ContextStore (crash tests run ctxstore's
+        // crash-writer as a child process, found beside the test bundle).
         .testTarget(
             name: "ContextStoreTests",
-            dependencies: ["ContextStore", "CContextStoreSupport"]
+            dependencies: ["ContextStore", "CContextStoreSupport", "ContextStoreTestSupport"]
+        ),
+        // The command line: tests that run `ctxstore` and check its output and statuses.
+        // Depending on the executable makes `swift test` build it.
+        .testTarget(
+            name: "ctxstoreTests",
+            dependencies: ["ContextStore", "ContextStoreTestSupport", "ctxstore"]
         ),
     ]
 )

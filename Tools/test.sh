@@ -13,6 +13,7 @@ python3 Tools/check_layers.py
 # ThreadSanitizer, in its own build directory; then the whole suite. `swift test` stays
 # last: CI reads its closing line.
 swift test --sanitize=thread --scratch-path .build-tsan --filter ConcurrencyTests
-# The crash tests run the ctxstore executable as a child process, so build it first.
+# The crash tests (ContextStoreTests) run the ctxstore executable as a child process, so
+# build it first; the ctxstoreTests target depends on it, so plain `swift test` builds it too.
 swift build
 swift test

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 // The keyword analyzer must give exactly `re.findall(r"\b\w+\b", text.lower())` of this
 // machine's Python 3. These tests ask python3 itself (it must be installed) and compare

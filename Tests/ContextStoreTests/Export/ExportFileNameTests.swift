@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 /// Export file names (SPEC.md section 10): the old layer's own names wherever a project id
 /// is a valid file name, escapes for the others, and never two projects in one file. The

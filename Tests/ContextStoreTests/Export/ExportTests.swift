@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 /// Export writes exactly what Python's json module writes for the same objects (checked
 /// by having python3 re-serialize each file and comparing bytes), in the order of latest

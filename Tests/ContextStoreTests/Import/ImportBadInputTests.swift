@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 /// Bad input: each case names the file, the segment and what is wrong, and leaves the store
 /// as it was (nothing of any input imported, a later valid import works). The bad file is
@@ -23,11 +24,11 @@ import Testing
     /// `bad` (a segment object's JSON) as segment 3 of a sharded file (a legacy file when
     /// `legacy`) whose other segments are fine.
     static func withBadSegment(_ bad: String, legacy: Bool = false) throws -> [UInt8] {
-        var text = String(decoding: try ImportTestSupport.bytes(goodSegments(6, prefix: "b").map {
+        var text = String(decoding: try SegmentFiles.bytes(goodSegments(6, prefix: "b").map {
             var s = $0
             s.projectID = "p"
             return s
-        }, legacy ? .legacy : .sharded), as: UTF8.self)
+        }, as: legacy ? .legacy : .sharded), as: UTF8.self)
         // Replace the 4th segment object (index 3) with the bad one.
         let marker = legacy ? "\n        {" : "\n    {"
         let end = legacy ? "\n        }" : "\n    }"
@@ -49,7 +50,7 @@ import Testing
 
     static let cases: [Case] = [
         Case(name: "truncated", bytes: {
-            let full = try ImportTestSupport.bytes(goodSegments(6, prefix: "t").map { var s = $0; s.projectID = "p"; return s }, .sharded)
+            let full = try SegmentFiles.bytes(goodSegments(6, prefix: "t").map { var s = $0; s.projectID = "p"; return s }, as: .sharded)
             let needle = Array("text of t3".utf8)
             let cut = full.indices.first { Array(full[$0..<min(full.count, $0 + needle.count)]) == needle }!
             return Array(full[0..<cut + 4])  // inside segment 3's text
@@ -112,8 +113,8 @@ import Testing
     func aBadFileNamesTheSegmentAndImportsNothing(_ c: Case) async throws {
         let tmp = TempDir("import-bad"); defer { tmp.cleanup() }
         let good = tmp.sub("good.ndjson"), bad = tmp.sub("bad.json")
-        ImportTestSupport.writeFile(good, try ImportTestSupport.bytes(Self.goodSegments(50), .ndjson))
-        ImportTestSupport.writeFile(bad, try c.bytes())
+        try SegmentFiles.write(good, try SegmentFiles.bytes(Self.goodSegments(50), as: .ndjson))
+        try SegmentFiles.write(bad, try c.bytes())
         let store = try ContextStore.open(directory: tmp.sub("store"))
         guard let e = await ImportTestSupport.importError(store, [good, bad]) else { return }
         #expect(e.path == bad, "\(c): \(e)")
@@ -135,10 +136,10 @@ import Testing
     @Test func aBadSegmentAfterTwentyThousandGoodOnes() async throws {
         let tmp = TempDir("import-late"); defer { tmp.cleanup() }
         let n = 20_000
-        var bytes = try ImportTestSupport.bytes(Self.goodSegments(n), .ndjson)
+        var bytes = try SegmentFiles.bytes(Self.goodSegments(n), as: .ndjson)
         bytes += Array((Self.seg([("segment_id", "\"bad\""), ("generation", "\"ancient\"")]) + "\n").utf8)
         let file = tmp.sub("late.ndjson")
-        ImportTestSupport.writeFile(file, bytes)
+        try SegmentFiles.write(file, bytes)
         let store = try ContextStore.open(directory: tmp.sub("store"))
         var reported = 0
         do throws(ImportError) {
@@ -161,12 +162,12 @@ import Testing
     @Test func aBadThirdFileImportsNothingOfTheFirstTwo() async throws {
         let tmp = TempDir("import-third"); defer { tmp.cleanup() }
         let a = tmp.sub("a.ndjson"), b = tmp.sub("b.json"), c = tmp.sub("c.json")
-        ImportTestSupport.writeFile(a, try ImportTestSupport.bytes(Self.goodSegments(300, prefix: "a"), .ndjson))
+        try SegmentFiles.write(a, try SegmentFiles.bytes(Self.goodSegments(300, prefix: "a"), as: .ndjson))
         let legacy = Self.goodSegments(300, prefix: "b")
-        ImportTestSupport.writeFile(b, try ImportTestSupport.bytes(legacy.filter { $0.projectID == "p" } + legacy.filter { $0.projectID == "q" }, .legacy))
-        var third = try ImportTestSupport.bytes(Self.goodSegments(10, prefix: "c").map { var s = $0; s.projectID = "p"; return s }, .sharded)
+        try SegmentFiles.write(b, try SegmentFiles.bytes(legacy.filter { $0.projectID == "p" } + legacy.filter { $0.projectID == "q" }, as: .legacy))
+        var third = try SegmentFiles.bytes(Self.goodSegments(10, prefix: "c").map { var s = $0; s.projectID = "p"; return s }, as: .sharded)
         third.removeLast(3)  // truncated
-        ImportTestSupport.writeFile(c, third)
+        try SegmentFiles.write(c, third)
         let store = try ContextStore.open(directory: tmp.sub("store"))
         let e = await ImportTestSupport.importError(store, [a, b, c])
         #expect(e?.path == c && e?.reason == .json(.unexpectedEnd), "\(String(describing: e))")
@@ -188,7 +189,7 @@ import Testing
         // Written in pieces: the test never holds the file.
         _ = FileManager.default.createFile(atPath: file, contents: nil)
         let h = try Foundation.FileHandle(forWritingTo: URL(fileURLWithPath: file))
-        let good = String(decoding: try ImportTestSupport.bytes([ImportTestSupport.segment("ok")], .sharded), as: UTF8.self)
+        let good = String(decoding: try SegmentFiles.bytes([ImportTestSupport.segment("ok")], as: .sharded), as: UTF8.self)
         h.write(Data((good.dropLast(4) + ",\n    {\"segment_id\": \"huge\", \"text\": \"").utf8))
         let piece = Data(repeating: 0x61, count: 4 << 20)
         var written = 0

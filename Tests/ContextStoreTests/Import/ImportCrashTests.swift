@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 /// All or nothing after a kill: a real `ctxstore import` process is killed with SIGKILL
 /// at random moments (staging, the staged seals it makes every 2,000 docs, the commit).
@@ -37,7 +38,7 @@ import Testing
         var after = before
         for s in imported { after[ByteKey(s.projectID), default: [:]][ByteKey(s.segmentID)] = s }
         let file = tmp.sub("import.ndjson")
-        ImportTestSupport.writeFile(file, try ImportTestSupport.bytes(imported, .ndjson))
+        try SegmentFiles.write(file, try SegmentFiles.bytes(imported, as: .ndjson))
 
         // One import to the end: it must give `after`, and its duration sets the kill times.
         let clock = ContinuousClock()

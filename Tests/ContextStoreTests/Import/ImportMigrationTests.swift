@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 /// Migration from a directory of the old layer, and which version wins when an id repeats.
 @Suite struct ImportMigrationTests {
@@ -39,16 +40,16 @@ import Testing
         let month = [seg("d", "p", 3), seg("e", "p", 3), seg("c", "p", 3)]
         // ../x's sharded file, under its escaped name.
         let shardX = [seg("a", "../x", 2), seg("b", "../x", 2)]
-        ImportTestSupport.writeFile(old + "/storage.json", try ImportTestSupport.bytes(legacy, .legacy))
-        ImportTestSupport.writeFile(old + "/stashed/p.json", try ImportTestSupport.bytes(shard, .sharded))
-        ImportTestSupport.writeFile(old + "/stashed/p_2024-05.json", try ImportTestSupport.bytes(month, .sharded))
-        ImportTestSupport.writeFile(old + "/stashed/" + ExportFileNames.escape("../x") + ".json",
-                                    try ImportTestSupport.bytes(shardX, .sharded))
+        try SegmentFiles.write(old + "/storage.json", try SegmentFiles.bytes(legacy, as: .legacy))
+        try SegmentFiles.write(old + "/stashed/p.json", try SegmentFiles.bytes(shard, as: .sharded))
+        try SegmentFiles.write(old + "/stashed/p_2024-05.json", try SegmentFiles.bytes(month, as: .sharded))
+        try SegmentFiles.write(old + "/stashed/" + ExportFileNames.escape("../x") + ".json",
+                                    try SegmentFiles.bytes(shardX, as: .sharded))
         // Strays: not read, reported.
-        ImportTestSupport.writeFile(old + "/README.txt", Array("notes".utf8))
-        ImportTestSupport.writeFile(old + "/stashed/p.json.bak", Array("{not json".utf8))
-        ImportTestSupport.writeFile(old + "/stashed/log.ndjson", Array("{not json\n".utf8))
-        ImportTestSupport.writeFile(old + "/archive/x.json", Array("{not json".utf8))
+        try SegmentFiles.write(old + "/README.txt", Array("notes".utf8))
+        try SegmentFiles.write(old + "/stashed/p.json.bak", Array("{not json".utf8))
+        try SegmentFiles.write(old + "/stashed/log.ndjson", Array("{not json\n".utf8))
+        try SegmentFiles.write(old + "/archive/x.json", Array("{not json".utf8))
         try FileManager.default.createDirectory(atPath: old + "/stashed/sub.json", withIntermediateDirectories: true)
         let before = treeSnapshot(old)
 
@@ -81,7 +82,7 @@ import Testing
 
     @Test func aDirectoryThatIsNotAnOldLayerIsRefused() async throws {
         let tmp = TempDir("import-notold"); defer { tmp.cleanup() }
-        ImportTestSupport.writeFile(tmp.sub("dir/notes.json"), try ImportTestSupport.bytes([ImportTestSupport.segment("a")], .sharded))
+        try SegmentFiles.write(tmp.sub("dir/notes.json"), try SegmentFiles.bytes([ImportTestSupport.segment("a")], as: .sharded))
         let store = try ContextStore.open(directory: tmp.sub("store"))
         let e = await ImportTestSupport.importError(store, [tmp.sub("dir")])
         #expect(e?.path == tmp.sub("dir") && e?.reason == .notAnOldLayerDirectory)
@@ -99,8 +100,8 @@ import Testing
         first.append(Self.version(first[n - 1], 2))  // in the same chunk
         let second = [Self.version(first[1], 3), Self.version(first[0], 3), ImportTestSupport.segment("new", project: "q")]
         let a = tmp.sub("a.ndjson"), b = tmp.sub("b.json")
-        ImportTestSupport.writeFile(a, try ImportTestSupport.bytes(first, .ndjson))
-        ImportTestSupport.writeFile(b, try ImportTestSupport.bytes(second, .sharded))
+        try SegmentFiles.write(a, try SegmentFiles.bytes(first, as: .ndjson))
+        try SegmentFiles.write(b, try SegmentFiles.bytes(second, as: .sharded))
         let store = try ContextStore.open(directory: tmp.sub("store"))
         let report = try await store.importFiles([a, b])
         #expect(report.segments == first.count + second.count)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 /// Import and export are inverses: files Python wrote come back byte for byte, and a store
 /// exported and imported again holds the same live segments.
@@ -120,7 +121,7 @@ import Testing
             originals.append(s)
         }
         let file = tmp.sub("in.ndjson")
-        ImportTestSupport.writeFile(file, try ImportTestSupport.bytes(originals, .ndjson))
+        try SegmentFiles.write(file, try SegmentFiles.bytes(originals, as: .ndjson))
         let store = try ContextStore.open(directory: tmp.sub("store"))
         try await store.importFiles([file])
         let tokenizer = try store.tokens.loadTokenizer()

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 /// The old layer's spill files, `evicted/<segment_id>.json` (one segment object each, as
 /// `json.dump(segment, f, indent=2)` wrote it), imported with an old-layer directory after
@@ -86,7 +87,7 @@ print(json.dumps(live))
 
         // Our one-segment writer gives Python's bytes for each spill file.
         for path in spills {
-            let bytes = JSONTestSupport.read(path)
+            let bytes = SegmentFiles.read(path)
             let s = try SegmentFileReader(path: path).readAll()
             #expect(s.count == 1 && JSONSegmentEncoder.encode(s[0], style: .indented) == bytes, "\(path)")
         }
@@ -156,10 +157,10 @@ with open(os.path.join(root + "-trailing", "evicted", "y.json"), "a") as f: f.wr
         let tmp = TempDir("import-names"); defer { tmp.cleanup() }
         let old = tmp.sub("old"), onlySpills = tmp.sub("only-spills")
         let seg = { (id: String, project: String) in ImportTestSupport.segment(id, project: project, text: "\(id) of \(project)") }
-        ImportTestSupport.writeFile(old + "/stashed/other.json", try ImportTestSupport.bytes([seg("r1", "real")], .sharded))
-        ImportTestSupport.writeFile(old + "/stashed/real_2024-05.json", try ImportTestSupport.bytes([seg("o1", "other")], .sharded))
-        ImportTestSupport.writeFile(old + "/evicted/not-y.json", try ImportTestSupport.bytes([seg("y", "z")], .segment))
-        ImportTestSupport.writeFile(onlySpills + "/evicted/e.json", try ImportTestSupport.bytes([seg("e", "spilled")], .segment))
+        try SegmentFiles.write(old + "/stashed/other.json", try SegmentFiles.bytes([seg("r1", "real")], as: .sharded))
+        try SegmentFiles.write(old + "/stashed/real_2024-05.json", try SegmentFiles.bytes([seg("o1", "other")], as: .sharded))
+        try SegmentFiles.write(old + "/evicted/not-y.json", try SegmentFiles.bytes([seg("y", "z")], as: .segment))
+        try SegmentFiles.write(onlySpills + "/evicted/e.json", try SegmentFiles.bytes([seg("e", "spilled")], as: .segment))
         let store = try ContextStore.open(directory: tmp.sub("store"))
         let report = try await store.importFiles([old, onlySpills])
         #expect(report.segments == 4 && report.spillFiles == 2)

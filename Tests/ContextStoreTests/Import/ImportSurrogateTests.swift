@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 /// A lone surrogate escape (`"\ud800"`), which Python writes and reads, does not fail an
 /// import: it is stored as U+FFFD and counted, per file and in total, in the library's

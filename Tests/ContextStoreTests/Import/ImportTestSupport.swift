@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 /// Helpers shared by the import tests.
 enum ImportTestSupport {
@@ -126,24 +127,10 @@ print(len(segs), len(projects))
         return (root, counts[0], counts[1])
     }
 
-    /// A segment whose token cache the store trusts (no tokenizing: tests stay fast, and
-    /// the segment is stored exactly as given).
+    /// `Samples.trusted` with the library's SHA-256 as the text hash: a segment `put` and
+    /// `import` store exactly as given.
     static func segment(_ id: String, project: String = "p", text: String? = nil, i: Int = 0) -> ContextSegment {
-        let text = text ?? "text of \(id) \u{1F600} \(i)"
-        return ContextSegment(segmentID: id, text: text, type: .note, projectID: project, taskID: i % 3 == 0 ? nil : "t",
-                              createdAt: Timestamp(utcMicroseconds: 1_700_000_000_000_000 + Int64(i) * 1_000_123),
-                              tags: i % 2 == 0 ? [] : ["x"], tokens: 7, textHash: SHA256.hexDigest(of: text))
-    }
-
-    /// `segments` in `format` (legacy: a new project whenever `project_id` changes).
-    static func bytes(_ segments: [ContextSegment], _ format: SegmentFileFormat) throws -> [UInt8] {
-        try JSONTestSupport.write(segments, as: format)
-    }
-
-    static func writeFile(_ path: String, _ bytes: [UInt8]) {
-        let dir = (path as NSString).deletingLastPathComponent
-        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)), "cannot write \(path)")
+        Samples.trusted(id, project: project, text: text, i: i, textHash: SHA256.hexDigest(of:))
     }
 
     /// Imports and returns the error, recording an issue if the import succeeded.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 /// The engine against a model: a dictionary of live segments per project and set
 /// semantics built with the same analyzer. Thousands of random puts, updates and deletes,

@@ -1,5 +1,6 @@
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 /// `PostingsPool` against plain arrays: many lists appended in an interleaved random order
 /// (so their blocks interleave across many pages), some long enough to reach the largest

@@ -1,5 +1,6 @@
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 /// Byte offset of the `nth` (1-based) occurrence of `needle` in `haystack`.
 private func offset(of needle: String, in haystack: [UInt8], nth: Int = 1) -> Int {
@@ -35,7 +36,7 @@ private let allowedTypes = ["message", "code", "log", "note", "decision", "summa
 
     @Test(arguments: [SegmentFileFormat.sharded, .legacy, .ndjson])
     func everyTruncationIsAnUnexpectedEndAtTheCut(format: SegmentFileFormat) throws {
-        let full = try JSONTestSupport.write(Self.sample(4), as: format)
+        let full = try SegmentFiles.bytes(Self.sample(4), as: format)
         var lineEnds = Set<Int>()
         for (i, b) in full.enumerated() where b == 0x0A { lineEnds.insert(i + 1) }
         for cut in 1..<full.count {
@@ -161,7 +162,7 @@ private let allowedTypes = ["message", "code", "log", "note", "decision", "summa
         // The message reads as documented, in a legacy file.
         var segments = Self.sample(20).map { s -> ContextSegment in var s = s; s.projectID = "p"; return s }
         segments[17].type = .note
-        var file = try JSONTestSupport.write(segments, as: .legacy)
+        var file = try SegmentFiles.bytes(segments, as: .legacy)
         let at = offset(of: "\"type\": \"note\"", in: file)
         file.replaceSubrange(at..<(at + 14), with: bytes("\"type\": \"snippet\""))
         let r = try SegmentFileReader(bytes: file, name: "storage.json")
@@ -351,7 +352,7 @@ private let allowedTypes = ["message", "code", "log", "note", "decision", "summa
     @Test func descriptorsAndPaths() throws {
         // A pipe fed by another thread, in pieces larger than the pipe buffer.
         let segments = Self.sample(300)
-        let data = try JSONTestSupport.write(segments, as: .ndjson)
+        let data = try SegmentFiles.bytes(segments, as: .ndjson)
         var fds: [Int32] = [0, 0]
         #expect(pipe(&fds) == 0)
         let writeFD = fds[1]
@@ -393,7 +394,7 @@ import Foundation
         var accepted: [[UInt8]] = []
         var failures = 0
         for format in [SegmentFileFormat.sharded, .legacy, .ndjson] {
-            let original = try JSONTestSupport.write(segments, as: format)
+            let original = try SegmentFiles.bytes(segments, as: format)
             for _ in 0..<700 {
                 var doc = original
                 for _ in 0..<Int.random(in: 1...3, using: &rng) {

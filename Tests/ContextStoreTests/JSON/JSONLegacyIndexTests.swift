@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 /// The derived `indexes` of a legacy `storage.json`, as the old writer built them: a null or
 /// empty task_id or file_path is not indexed (no `""` key in `by_task` / `by_file`), and a
@@ -61,8 +62,8 @@ print(json.dumps({"problems": problems, "indexes": {p: v["indexes"] for p, v in 
     @Test func theWriterSkipsEmptyKeysAndRepeatedTags() throws {
         let dir = JSONTestSupport.temporaryDirectory("legacy-index")
         defer { JSONTestSupport.remove(dir) }
-        let bytes = try JSONTestSupport.write(Self.segments(project: "p") + Self.segments(project: "q"), as: .legacy)
-        ImportTestSupport.writeFile(dir + "/storage.json", bytes)
+        let bytes = try SegmentFiles.bytes(Self.segments(project: "p") + Self.segments(project: "q"), as: .legacy)
+        try SegmentFiles.write(dir + "/storage.json", bytes)
         guard let (problems, indexes) = Self.check(dir + "/storage.json") else { return }
         #expect(problems.isEmpty, "\(problems)")
         Self.expectIndexes(indexes, "p")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 /// Python's `json` module (and pydantic, which the old layer used) as the oracle: Python
 /// writes random segments in every file form, we read them and write them back, and the
@@ -130,14 +131,14 @@ print(len(segs))
         defer { JSONTestSupport.remove(dir) }
         var checked = 0
         for path in Self.files(dir) {
-            let original = JSONTestSupport.read(path)
+            let original = SegmentFiles.read(path)
             let reader = try SegmentFileReader(path: path)
             let expected: SegmentFileFormat = path.hasSuffix(".ndjson") ? .ndjson
                 : path.hasSuffix("storage.json") ? .legacy : .sharded
             #expect(reader.format == expected, "\(path)")
             let segments = try reader.readAll()
             #expect(reader.segmentsRead == segments.count)
-            let written = try JSONTestSupport.write(segments, as: reader.format)
+            let written = try SegmentFiles.bytes(segments, as: reader.format)
             let same = written == original
             #expect(same, "\(path): written back differs")
             if !same, let i = (0..<Swift.min(written.count, original.count)).first(where: { written[$0] != original[$0] }) ?? Swift.min(written.count, original.count) as Int? {
@@ -156,13 +157,13 @@ print(len(segs))
         guard let dir = Self.generate(seed: 99 + chunk, count: 40) else { return }
         defer { JSONTestSupport.remove(dir) }
         for path in Self.files(dir) {
-            let original = JSONTestSupport.read(path)
+            let original = SegmentFiles.read(path)
             let reference = try SegmentFileReader(bytes: original, name: path).readAll()
             let r = try JSONTestSupport.reader(original, chunk: chunk)
             let segments = try r.readAll()
             let sameSegments = segments == reference
             #expect(sameSegments, "\(path) with \(chunk)-byte reads")
-            let written = try JSONTestSupport.write(segments, as: r.format, chunk: 64 + chunk)
+            let written = try SegmentFiles.bytes(segments, as: r.format, chunk: 64 + chunk)
             let sameBytes = written == original
             #expect(sameBytes, "\(path) written in \(64 + chunk)-byte chunks")
         }
@@ -250,7 +251,7 @@ for i in range(int(sys.argv[3])):
         }
         for (i, line) in expected.enumerated() {
             let path = dir + "/doc" + String(repeating: "0", count: 3 - String(i).count) + String(i) + ".json"
-            let v = try JSONValue.parse(JSONTestSupport.read(path), name: path)
+            let v = try JSONValue.parse(SegmentFiles.read(path), name: path)
             var mine: [String] = []
             flat(v, &mine)
             #expect(mine.joined(separator: " ") == line, "\(path)")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 /// Lone surrogate escapes (`"\ud800"`), which Python's `json` writes and reads: every JSON
 /// reader takes them as U+FFFD (a Swift string cannot hold a lone surrogate) and counts
@@ -55,7 +56,7 @@ for path in sys.argv[1:]:
         defer { JSONTestSupport.remove(dir) }
         let docs = Self.escapes.map { JSONTestSupport.segmentJSON([("text", "\"ab" + $0 + "cd\"")]) }
         let files = docs.indices.map { dir + "/doc\($0).json" }
-        for (doc, file) in zip(docs, files) { ImportTestSupport.writeFile(file, Array(doc.utf8)) }
+        for (doc, file) in zip(docs, files) { try SegmentFiles.write(file, Array(doc.utf8)) }
         guard let expected = Self.python(files) else { return }
         #expect(expected.map(\.count) == [1, 1, 1, 1, 1, 2, 2, 1, 2, 0, 1, 1, 2, 1, 1], "\(expected.map(\.count))")
         for (doc, python) in zip(docs, expected) {
@@ -90,7 +91,7 @@ for path in sys.argv[1:]:
                            taskID: "t\(m)", createdAt: Timestamp(utcMicroseconds: Int64(i)), filePath: "f\(m)",
                            tags: [m, "a", m], topicID: m)
         }
-        var text = String(decoding: try JSONTestSupport.write(segments, as: format == .ndjson ? .sharded : format), as: UTF8.self)
+        var text = String(decoding: try SegmentFiles.bytes(segments, as: format == .ndjson ? .sharded : format), as: UTF8.self)
         let lone = [#"\ud800"#, #"\udfff"#, #"\udbff"#]
         var k = 0
         while let r = text.range(of: #"\ue000"#) {
@@ -98,7 +99,7 @@ for path in sys.argv[1:]:
             k += 1
         }
         var path = dir + "/in.json"
-        ImportTestSupport.writeFile(path, Array(text.utf8))
+        try SegmentFiles.write(path, Array(text.utf8))
         if format == .ndjson {
             // Python's own compact lines (ASCII only: it cannot write a lone surrogate as UTF-8).
             let script = #"""
@@ -111,7 +112,7 @@ with open(sys.argv[2], "w", encoding="utf-8") as f:
             path = dir + "/in.ndjson"
         }
         guard let expected = Self.python([path])?.first else { return }
-        let r = try JSONTestSupport.reader(JSONTestSupport.read(path), chunk: 3)
+        let r = try JSONTestSupport.reader(SegmentFiles.read(path), chunk: 3)
         #expect(r.format == format)
         let read = try r.readAll()
         // Per segment: 1 in its id, 2 in its text, 1 in project, task, file, topic, 2 in tags.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 /// Helpers shared by the JSON tests: Python as the oracle, temporary directories, readers
 /// over bytes with chosen chunk sizes.
@@ -50,19 +51,13 @@ def count(v):
 
 """#
 
-    /// A fresh temporary directory.
+    /// A fresh temporary directory (a `TempDir`'s path; `remove` deletes it).
     static func temporaryDirectory(_ label: String) -> String {
-        let path = NSTemporaryDirectory() + "contextstore-json-\(label)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
+        TempDir("json-" + label).path
     }
 
     static func remove(_ path: String) {
         try? FileManager.default.removeItem(atPath: path)
-    }
-
-    static func read(_ path: String) -> [UInt8] {
-        [UInt8](FileManager.default.contents(atPath: path) ?? Data())
     }
 
     /// A reader over `bytes` that reads `chunk` bytes at a time (to cut every token).
@@ -92,37 +87,6 @@ def count(v):
         case .failure(let e):
             return e
         }
-    }
-
-    /// Writes segments back in `format` (legacy: a project whenever project_id changes;
-    /// segment: the one segment as `json.dump(segment, f, indent=2)`, a spill file).
-    static func write(_ segments: [ContextSegment], as format: SegmentFileFormat, chunk: Int = 1 << 20) throws -> [UInt8] {
-        var out: [UInt8] = []
-        switch format {
-        case .ndjson:
-            let w = NDJSONWriter(chunkSize: chunk) { out.append(contentsOf: $0) }
-            for s in segments { try w.write(s) }
-            try w.finish()
-        case .sharded:
-            let w = ShardedFileWriter(chunkSize: chunk) { out.append(contentsOf: $0) }
-            for s in segments { try w.write(s) }
-            try w.finish()
-        case .legacy:
-            let w = LegacyFileWriter(chunkSize: chunk) { out.append(contentsOf: $0) }
-            var current: [UInt8]? = nil
-            for s in segments {
-                if current == nil || !s.projectID.utf8.elementsEqual(current!) {
-                    try w.beginProject(s.projectID)
-                    current = Array(s.projectID.utf8)
-                }
-                try w.write(s)
-            }
-            try w.finish()
-        case .segment:
-            precondition(segments.count == 1, "a spill file holds one segment")
-            out = JSONSegmentEncoder.encode(segments[0], style: .indented)
-        }
-        return out
     }
 
     static func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 /// The writers against Python's `json` output, and their contracts.
 @Suite struct JSONWriterTests {
@@ -51,7 +52,7 @@ for line in open(sys.argv[1]).read().split("\n"):
         let dir = JSONTestSupport.temporaryDirectory("legacy")
         defer { JSONTestSupport.remove(dir) }
         let segs = Self.segments()
-        try Data(try JSONTestSupport.write(segs, as: .ndjson)).write(to: URL(fileURLWithPath: dir + "/in.ndjson"))
+        try Data(try SegmentFiles.bytes(segs, as: .ndjson)).write(to: URL(fileURLWithPath: dir + "/in.ndjson"))
         let script = #"""
 import json, sys, os
 from old_layer import legacy_document
@@ -100,7 +101,7 @@ with open(os.path.join(d, "empty-sharded-compact.json"), "w", encoding="utf-8") 
             ("empty-sharded-compact.json", try sharded(.compact, [])),
         ]
         for (name, ours) in pairs {
-            let theirs = JSONTestSupport.read(dir + "/" + name)
+            let theirs = SegmentFiles.read(dir + "/" + name)
             let same = ours == theirs
             #expect(same, "\(name):\nours   \(String(decoding: ours, as: UTF8.self))\npython \(String(decoding: theirs, as: UTF8.self))")
             // And each reads back to the same segments.
@@ -124,7 +125,7 @@ with open(os.path.join(d, "empty-sharded-compact.json"), "w", encoding="utf-8") 
         try w.finish()  // idempotent
         #expect(sizes.allSatisfy { $0 <= 4096 } && sizes.dropLast().allSatisfy { $0 > 4096 - 2048 } && sizes.count > 5)
         #expect(w.bytesWritten == all.count)
-        let reference = try JSONTestSupport.write(segs, as: .sharded)
+        let reference = try SegmentFiles.bytes(segs, as: .sharded)
         #expect(all == reference)
         // A long text through a small buffer.
         var big = Self.segments()[0]

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 /// The reader, byte by byte: frames, torn tails and damage.
 @Suite struct BatchFrameTests {
@@ -71,7 +72,7 @@ import Testing
             for byte in start..<end {
                 for bit in 0..<8 {
                     var damaged = img.bytes
-                    damaged[byte] ^= UInt8(1 << bit)
+                    damaged.flipBit(byte * 8 + bit)
                     let (ending, decoded) = try scan(damaged, dir: dir)
                     flips += 1
                     #expect(decoded.count == target, "flip at \(byte).\(bit) returned \(decoded.count) batches")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 /// The worked example of SPEC.md, byte for byte: if an encoding changes, this test fails
 /// and SPEC.md (and the format version) must change with it.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 /// `ContextSegment`, `Timestamp` and the small model types as values an app uses with
 /// Foundation: Codable through `JSONEncoder`/`JSONDecoder` (checked against the JSON layer's

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 /// The reference LRU: an array, most recently used first, every operation a linear scan.
 /// Same contract as `LRUCache` (see its `insert`), written the obvious way; it also records

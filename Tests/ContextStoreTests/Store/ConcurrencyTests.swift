@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 /// Readers, two writers, the background compactor, back-to-back full compactions and an
 /// exporter, all at once, every result checked against what the writers had started and

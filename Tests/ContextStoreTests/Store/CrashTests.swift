@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 /// Real processes killed with SIGKILL while appending with sync-each-batch (and small log
 /// files, so rolls and manifest publishes are hit too). After every kill the store is
@@ -121,45 +122,5 @@ import Testing
         let parts = s.text.split(separator: "|", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == s.segmentID, s.segmentID.hasPrefix("c") else { return false }
         return String(testFNV(String(parts[1])), radix: 16) == parts[2]
-    }
-}
-
-func testFNV(_ s: String) -> UInt64 {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for b in s.utf8 {
-        h ^= UInt64(b)
-        h = h &* 0x100_0000_01b3
-    }
-    return h
-}
-
-/// Data handed from the reader thread to the test.
-final class Collected: @unchecked Sendable {
-    // Sendable: guarded by `lock`.
-    private let lock = NSCondition()
-    private var data: Data?
-
-    func set(_ d: Data) {
-        lock.lock(); data = d; lock.broadcast(); lock.unlock()
-    }
-
-    func waitBlocking() -> Data {
-        lock.lock()
-        while data == nil { lock.wait() }
-        let d = data!
-        lock.unlock()
-        return d
-    }
-
-    func wait() async -> Data {
-        await withCheckedContinuation { c in
-            Thread {
-                self.lock.lock()
-                while self.data == nil { self.lock.wait() }
-                let d = self.data!
-                self.lock.unlock()
-                c.resume(returning: d)
-            }.start()
-        }
     }
 }

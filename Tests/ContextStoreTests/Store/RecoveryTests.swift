@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 @Suite struct RecoveryTests {
     func segment(_ i: Int, project: String = "p") -> ContextSegment {
@@ -118,7 +119,7 @@ import Testing
         ]
         for bit in stride(from: 0, to: original.count * 8, by: 7) {
             var d = original
-            d[bit / 8] ^= UInt8(1 << (bit % 8))
+            d.flipBit(bit)
             damages.append(("bit \(bit)", d))
         }
         for (what, content) in damages {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 /// The store-level points of the contract: opening without creating, a lock that names its
 /// holder, `delete` that reports ids that were not live and creates nothing.

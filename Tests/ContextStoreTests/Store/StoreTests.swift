@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 @Suite struct StoreTests {
     func seg(_ id: String, _ project: String, _ text: String = "t") -> ContextSegment {
@@ -140,41 +141,4 @@ import Testing
         _ = FileManager.default.createFile(atPath: tmp.sub("notes.txt"), contents: Data("hi".utf8))
         #expect(throws: StoreError.notAStore(path: tmp.path)) { _ = try ContextStore.open(directory: tmp.path) }
     }
-}
-
-/// The `ctxstore` executable built beside the test bundle.
-func ctxstoreBinary() throws -> String {
-    let exe = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
-    var dir = (exe as NSString).deletingLastPathComponent
-    // The test binary lives in <build>/debug/X.xctest (a file), or inside a bundle directory.
-    for _ in 0..<3 {
-        let candidate = dir + "/ctxstore"
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        dir = (dir as NSString).deletingLastPathComponent
-    }
-    throw NSError(domain: "ctxstore", code: 1, userInfo: [NSLocalizedDescriptionKey:
-        "ctxstore executable not found beside \(exe); build it first (swift build)"])
-}
-
-/// Runs the `ctxstore` executable; `environment` replaces the inherited one when given.
-func runCtxstore(_ args: [String], stdin: Data? = nil, environment: [String: String]? = nil) throws -> (Int32, String, String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: try ctxstoreBinary())
-    p.arguments = args
-    if let environment { p.environment = environment }
-    let out = Pipe(), err = Pipe(), inp = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    p.standardInput = inp
-    try p.run()
-    // Read stderr on another thread, from the start: a child that fills one pipe while we
-    // block on the other (or on its stdin) would hang both.
-    let errData = Collected()
-    Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }.start()
-    if let stdin { inp.fileHandleForWriting.write(stdin) }
-    try? inp.fileHandleForWriting.close()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    let e = errData.waitBlocking()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
 }

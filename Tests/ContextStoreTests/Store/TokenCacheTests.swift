@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 /// Docs/FORMAT.md section 1: cached counts are trusted only while `text_hash` matches the text;
 /// a count without a hash keeps its count and gets the hash; everything else is counted.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ContextStoreTestSupport
 
 /// How an exit-test child (a fresh process running one test body) reports back: one line
 /// per finding on stderr, "FAIL: ..." for a failure, and a closing "done"; it exits 0

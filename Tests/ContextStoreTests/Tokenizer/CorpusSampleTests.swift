@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 /// Token counts on a realistic sample equal tiktoken's, for both encodings.
 ///

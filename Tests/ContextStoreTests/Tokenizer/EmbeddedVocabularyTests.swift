@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 /// The rank files compiled into the library (Sources/CContextStoreVocabulary, made by
 /// Tools/gen/gen_vocabulary.sh): they must decompress to exactly the published files.
@@ -15,18 +16,8 @@ struct EmbeddedVocabularyTests {
 
     /// SHA-256 by Python's hashlib: independent of the library's own SHA-256.
     static func pythonSHA256(_ bytes: [UInt8]) throws -> String {
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", "-c", "import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())"]
-        let input = Pipe(), output = Pipe()
-        python.standardInput = input
-        python.standardOutput = output
-        try python.run()
-        // Write on another thread: the child reads all of stdin before it prints.
-        let writer = Thread { input.fileHandleForWriting.write(Data(bytes)); try? input.fileHandleForWriting.close() }
-        writer.start()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        python.waitUntilExit()
+        let script = "import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())"
+        let out = try runPython(script, input: Data(bytes))
         return String(decoding: out, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 

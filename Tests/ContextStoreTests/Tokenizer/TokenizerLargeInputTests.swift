@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 /// Single huge pieces must not make merging quadratic. The 1 MB runs only get a generous
 /// sanity bound on time; exactness is checked against tiktoken on 100 KB versions.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 /// Token ids must equal tiktoken's `encode_ordinary` exactly.
 @Suite("Tokenizer vs tiktoken")

@@ -1,14 +1,12 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 @Suite("Tokenizer vocabulary loading")
 struct TokenizerVocabularyTests {
     static func temporaryDirectory() throws -> String {
-        let path = FileManager.default.temporaryDirectory
-            .appendingPathComponent("contextstore-vocab-test-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
+        TempDir("vocab").path
     }
 
     @Test("missing directory names the path and how to fix it")

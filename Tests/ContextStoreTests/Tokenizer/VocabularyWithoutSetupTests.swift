@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 /// Token counts on a machine where nothing was set up: no vocabulary directory, no
 /// `CONTEXTSTORE_VOCAB_DIR`, a fresh `HOME`. Each test runs its body in a fresh child

@@ -1,7 +1,8 @@
 /// Deterministic test inputs for the tokenizer: fixed fragments that hit every branch of
 /// the split patterns, and seeded random mixes of them.
-enum TokenizerTestTexts {
-    static let code: [String] = [
+package enum TokenizerTestTexts {
+    /// Source code in several languages, with CRLF, tabs and comments.
+    package static let code: [String] = [
         "func count(_ text: String) -> Int {\n    return text.utf8.count\n}\n",
         "#include <stdio.h>\r\n\r\nint main(void) {\r\n\tprintf(\"hi\\n\");\r\n\treturn 0;\r\n}\r\n",
         "def f(x):\n    if x >= 10 and x != 0x1F:  # comment\n        return x**2 // 3\n\n\n",
@@ -17,7 +18,8 @@ enum TokenizerTestTexts {
         "$HOME/.cache && echo $? || exit 1; ls -la | grep -v '^d'",
     ]
 
-    static let prose: [String] = [
+    /// English prose: contractions, quotes, numbers, dates.
+    package static let prose: [String] = [
         "The quick brown fox jumps over the lazy dog. ",
         "It's a truth universally acknowledged that a single man in possession of a good fortune must be in want of a wife.",
         "\"Well,\" she said, \"I don't think so — not today.\"\n\nHe laughed.",
@@ -31,7 +33,8 @@ enum TokenizerTestTexts {
         "ภาษาไทยไม่มีช่องว่างระหว่างคำ",
     ]
 
-    static let fragments: [String] = [
+    /// Short strings aimed at single alternatives of the split patterns.
+    package static let fragments: [String] = [
         // Whitespace of every kind, incl. trailing and end-of-text runs.
         " ", "  ", "   ", "\t", "\t\t", "\n", "\n\n", "\r\n", "\r\n\r\n", "\r", " \n", "\n ", " \n ", "  \n  ",
         "x   ", "x \t ", "x\n\n  ", "x  \r\n  y", "  x", "\t x", " \t\nx", "x \u{A0}y", "x\u{A0}\u{A0}y",
@@ -68,7 +71,7 @@ enum TokenizerTestTexts {
 
     /// Random scalars from ranges that stress the class table (incl. astral and beyond
     /// the table's planes 0-2).
-    static let scalarRanges: [ClosedRange<UInt32>] = [
+    package static let scalarRanges: [ClosedRange<UInt32>] = [
         0x20...0x7E, 0x0...0x20, 0x80...0x24F, 0x300...0x36F, 0x370...0x3FF, 0x400...0x4FF,
         0x590...0x6FF, 0x900...0x97F, 0xE00...0xE7F, 0x1E00...0x1FFF, 0x2000...0x206F,
         0x2070...0x24FF, 0x3000...0x30FF, 0x4E00...0x4F00, 0xAC00...0xAD00, 0xFB00...0xFFFD,
@@ -76,7 +79,8 @@ enum TokenizerTestTexts {
         0xE0000...0xE01EF, 0x10400...0x1044F, 0x1AB0...0x1AFF, 0x323A0...0x33480, 0x11DB0...0x11DEF,
     ]
 
-    static func randomScalar<G: RandomNumberGenerator>(_ rng: inout G) -> Character {
+    /// A random scalar from `scalarRanges`.
+    package static func randomScalar<G: RandomNumberGenerator>(_ rng: inout G) -> Character {
         while true {
             let range = scalarRanges.randomElement(using: &rng)!
             if let scalar = Unicode.Scalar(UInt32.random(in: range, using: &rng)) {
@@ -87,7 +91,7 @@ enum TokenizerTestTexts {
 
     /// A random text: 1-40 chunks drawn from all of the above plus random scalars,
     /// glued with random separators.
-    static func randomText<G: RandomNumberGenerator>(_ rng: inout G) -> String {
+    package static func randomText<G: RandomNumberGenerator>(_ rng: inout G) -> String {
         let separators = ["", "", " ", "  ", "\n", "\t", "\r\n", "'", "/", "\u{A0}", "1", "x", "X"]
         var text = ""
         for _ in 0..<Int.random(in: 1...40, using: &rng) {
@@ -115,7 +119,7 @@ enum TokenizerTestTexts {
     }
 
     /// Every fragment alone, and in contexts that change which alternative takes it.
-    static var fragmentCases: [String] {
+    package static var fragmentCases: [String] {
         var cases = fragments + code + prose
         for f in fragments {
             cases.append("x" + f + "y")

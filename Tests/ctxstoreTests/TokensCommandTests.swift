@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 /// `ctxstore tokens` end to end: the built executable on temporary files and stdin,
 /// counts checked against Python tiktoken (Tests/Oracles/tiktoken_oracle.py).

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 @Suite struct CodingTests {
     @Test func varintsAndFixedIntsRoundTrip() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 @Suite("SHA-256")
 struct SHA256Tests {

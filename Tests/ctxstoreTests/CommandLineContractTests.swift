@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ContextStore
+import ContextStoreTestSupport
 
 /// The command line as a new user meets it: read commands that never create a store, the
 /// default store under $HOME, `compact`, `search --batch` error lines, timestamps and

@@ -1,20 +1,25 @@
 import Foundation
-@testable import ContextStore
+import ContextStore
 
 /// Client for `Tests/Oracles/tiktoken_oracle.py`: one long-lived `python3` process per
 /// test, one JSON request line in, one JSON reply line out.
-final class TiktokenOracle {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+package final class TiktokenOracle {
+    /// Why the oracle could not answer (it did not start, exited, or replied an error).
+    package struct Failure: Error, CustomStringConvertible {
+        /// The reason, with the set-up hint where it helps.
+        package let description: String
+
+        /// A failure saying `description`.
+        package init(description: String) { self.description = description }
     }
 
-    static let setupHint = "run `bash Tools/setup.sh --test` (installs Python tiktoken, the test oracle, "
+    /// How to install what the oracle needs.
+    package static let setupHint = "run `bash Tools/setup.sh --test` (installs Python tiktoken, the test oracle, "
         + "and the lz4 command it decompresses the repository's vocabulary with); CI runs it before the tests"
 
-    /// Repository root, found from this file's path: <root>/Tests/ContextStoreTests/Tokenizer/<file>.
-    static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
+    /// Repository root, found from this file's path: <root>/Tests/ContextStoreTestSupport/<file>.
+    package static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     private struct Request: Encodable {
         var encoding: String?
@@ -44,7 +49,9 @@ final class TiktokenOracle {
     private let encoder = JSONEncoder()
     private let decoder = JSONDecoder()
 
-    init() throws {
+    /// Starts the oracle and asks it one question, so a missing python3 or tiktoken fails
+    /// here, with the fix in the message.
+    package init() throws {
         // A write to an oracle that already exited must fail with EPIPE, not kill the tests.
         signal(SIGPIPE, SIG_IGN)
         let script = Self.repositoryRoot.appendingPathComponent("Tests/Oracles/tiktoken_oracle.py").path
@@ -67,13 +74,15 @@ final class TiktokenOracle {
         process.waitUntilExit()
     }
 
-    func tokens(_ text: String, _ encoding: TokenEncoding) throws -> [Int] {
+    /// tiktoken's token ids for `text` in `encoding`.
+    package func tokens(_ text: String, _ encoding: TokenEncoding) throws -> [Int] {
         let reply = try send(Request(encoding: encoding.rawValue, text: text))
         guard let tokens = reply.tokens else { throw Failure(description: "oracle reply without tokens") }
         return tokens
     }
 
-    func sha256(_ bytes: [UInt8]) throws -> String {
+    /// Python hashlib's SHA-256 of `bytes`, lowercase hex.
+    package func sha256(_ bytes: [UInt8]) throws -> String {
         let hex = bytes.map { String(format: "%02x", $0) }.joined()
         guard let digest = try send(Request(op: "sha256", hex: hex)).sha256 else {
             throw Failure(description: "oracle reply without sha256")
@@ -83,7 +92,7 @@ final class TiktokenOracle {
 
     /// nil if `pieces` is exactly how tiktoken's regex splits `text`, else a description
     /// of the first difference.
-    func pieceMismatch(_ text: String, _ pieces: [String], _ encoding: TokenEncoding) throws -> String? {
+    package func pieceMismatch(_ text: String, _ pieces: [String], _ encoding: TokenEncoding) throws -> String? {
         let reply = try send(Request(encoding: encoding.rawValue, text: text, op: "pieces", pieces: pieces))
         guard let match = reply.match else { throw Failure(description: "oracle reply without match") }
         if match { return nil }
@@ -91,7 +100,7 @@ final class TiktokenOracle {
     }
 
     /// Half-open scalar ranges matched by `pattern` in tiktoken's regex engine.
-    func members(_ pattern: String) throws -> [Range<UInt32>] {
+    package func members(_ pattern: String) throws -> [Range<UInt32>] {
         guard let ranges = try send(Request(op: "members", pattern: pattern)).members else {
             throw Failure(description: "oracle reply without members")
         }
