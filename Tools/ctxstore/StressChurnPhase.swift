@@ -137,9 +137,9 @@ struct ChurnPhase {
         let compactingSearches = try searchResult.get().within(cStart, cEnd)
         let compactingPuts = try writerResult.get()
 
-        let totals = store.allTotals()
+        let totals = try store.allTotals()
         let liveAfter = totals.filter { $0.project != writerProject }.reduce(0) { $0 + $1.totals.segments }
-        let writerLive = store.totals(project: writerProject)?.segments ?? 0
+        let writerLive = try store.totals(project: writerProject)?.segments ?? 0
         let lastError = store.compactionStatistics.lastError
 
         // 4. The fresh store.
@@ -258,11 +258,11 @@ struct ChurnPhase {
     private func choose(_ store: ContextStore) async throws -> Pick {
         var pick = Pick()
         let half = fraction / 2
-        for project in store.projectIDs() {
+        for project in try store.projectIDs() {
             var ids: [String] = []
             var live = 0
             let updatesBefore = pick.updates.count
-            try await store.forEachLiveSegment(project: project) { s in
+            try store.forEachLiveSegment(project: project) { s in
                 live += 1
                 pick.liveSegments += 1
                 pick.liveTextBytes += s.text.utf8.count
@@ -362,9 +362,9 @@ struct ChurnPhase {
         let fresh = try ContextStore.open(directory: path, configuration: unthrottled)
         let bar = ProgressBar("fresh store", total: segments)
         var count = 0
-        for project in store.projectIDs() where project != excluding {
+        for project in try store.projectIDs() where project != excluding {
             var live: [ContextSegment] = []
-            try await store.forEachLiveSegment(project: project) { live.append($0) }
+            try store.forEachLiveSegment(project: project) { live.append($0) }
             for i in stride(from: 0, to: live.count, by: 1024) {
                 let chunk = Array(live[i..<min(i + 1024, live.count)])
                 try await fresh.put(chunk)
@@ -391,7 +391,7 @@ struct ChurnPhase {
         var i = 0
         while keepGoing(out.count, nowNanoseconds() - start) {
             let t = nowNanoseconds()
-            _ = try await store.search(workload[i % workload.count])
+            _ = try store.search(workload[i % workload.count])
             out.append(TimedOp(start: t, end: nowNanoseconds()))
             i += 1
         }

@@ -142,7 +142,7 @@ print(json.dumps(out))
             let p = projects.first { $0.hasPrefix(c) && $0.utf8.count >= 242 }!
             #expect((names[ByteKey(p)] == p) == !escaped.contains(c), "\(c) x \(p.utf8.count)")
         }
-        let ours = ExportFileNames.names(for: projects, storeProjects: store.projectIDs(), format == .monthly ? .monthly : .sharded)
+        let ours = try ExportFileNames.names(for: projects, storeProjects: store.projectIDs(), format == .monthly ? .monthly : .sharded)
         for p in projects {
             #expect(ours[ByteKey(p)].map { Array($0.utf8) } == names[ByteKey(p)].map { Array($0.utf8) }, "\(debugQuote(p))")
         }

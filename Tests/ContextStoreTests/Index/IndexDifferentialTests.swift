@@ -98,7 +98,7 @@ import Testing
             let got = try await store.get(project: p, ids: ids)
             let want = ids.compactMap { model.live[p]?[ByteKey($0)] }
             #expect(got.map(\.withoutTokenCache) == want.map(\.withoutTokenCache), "phase \(phase): get in \(p)")
-            let totals = store.totals(project: p)
+            let totals = try store.totals(project: p)
             for tier in SegmentTier.allCases {
                 let n = (model.live[p] ?? [:]).values.filter { $0.tier == tier }.count
                 #expect((totals?[tier].segments ?? 0) == n, "phase \(phase): totals of \(p) \(tier)")

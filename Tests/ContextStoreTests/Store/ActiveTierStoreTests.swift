@@ -79,7 +79,7 @@ import Testing
         #expect(got?.withoutTokenCache == expected.withoutTokenCache)
         #expect(got?.tokens != nil && got?.textHash == SHA256.hexDigest(of: input.text), "store fills the token cache")
         #expect(counters(store).segments == 1)
-        #expect(store.totals(project: "p")?[.working] == TierTotals(segments: 1, tokens: got?.tokens ?? -1))
+        #expect(try store.totals(project: "p")?[.working] == TierTotals(segments: 1, tokens: got?.tokens ?? -1))
         store.close()
 
         store = try open(tmp.path)
@@ -266,7 +266,7 @@ import Testing
                 for tier in [SegmentTier.working, .stashed] {
                     let times = loaded.filter { $0.tier == tier }.map(\.createdAt.instantMicroseconds)
                     #expect(times == times.sorted(by: >), "\(label) \(project): \(tier) segments newest first")
-                    let totals = store.totals(project: project)?[tier].segments ?? 0
+                    let totals = try store.totals(project: project)?[tier].segments ?? 0
                     #expect(totals == model[project]!.values.filter { $0.tier == tier }.count, "\(label) \(project) \(tier) totals")
                 }
             }
@@ -350,7 +350,7 @@ import Testing
         let before = try await store.get(project: "p", ids: moving)
         let tokens = before.reduce(0) { $0 + ($1.tokens ?? 0) }
         #expect(before.count == 3 && before.allSatisfy { ($0.tokens ?? 0) > 0 }, "store filled the counts")
-        let totals0 = try #require(store.totals(project: "p"))
+        let totals0 = try #require(try store.totals(project: "p"))
         let cached0 = cachedIDs(store)
 
         let report = try await store.stash(project: "p", ids: ["w3", "nope", "w1", "st", "w3", "gone", "ar", "w5"])
@@ -359,7 +359,7 @@ import Testing
         #expect(errorMap(report) == ["nope": .unknownID, "gone": .unknownID, "st": .wrongTier(.stashed), "ar": .wrongTier(.archive)])
         #expect(cachedIDs(store) == cached0.filter { !moving.contains($0) }, "stashed segments leave the active tier")
 
-        let totals1 = try #require(store.totals(project: "p"))
+        let totals1 = try #require(try store.totals(project: "p"))
         #expect(totals1[.working] == TierTotals(segments: totals0[.working].segments - 3, tokens: totals0[.working].tokens - tokens))
         #expect(totals1[.stashed] == TierTotals(segments: totals0[.stashed].segments + 3, tokens: totals0[.stashed].tokens + tokens))
         #expect(totals1[.archive] == totals0[.archive])
@@ -381,7 +381,7 @@ import Testing
         let back = try await store.unstash(project: "p", ids: ["w1", "w0", "w5", "w3", "ar"])
         #expect(back.moved == ["w1", "w5", "w3"] && back.tokens == tokens)
         #expect(errorMap(back) == ["w0": .wrongTier(.working), "ar": .wrongTier(.archive)])
-        #expect(store.totals(project: "p") == totals0)
+        #expect(try store.totals(project: "p") == totals0)
         let c2 = counters(store)
         let again = try await store.get(project: "p", ids: moving)
         let c3 = counters(store)

@@ -161,7 +161,7 @@ import Testing
             }
             let all = try await s.search(SearchQuery(project: Self.project, query: "common", limit: 0))
             #expect(all.totalMatches == live.count, "\(when): search total")
-            #expect(s.totals(project: Self.project)?.segments == live.count, "\(when): totals")
+            #expect(try s.totals(project: Self.project)?.segments == live.count, "\(when): totals")
             var exported = 0
             try await s.forEachLiveSegment(project: Self.project) { _ in exported += 1 }
             #expect(exported == live.count, "\(when): export count")

@@ -72,7 +72,7 @@ import Testing
         // A project that does not exist is not created by a delete.
         let none = try await store.delete(project: "nowhere", ids: ["x"])
         #expect(none.notLive == ["x"])
-        #expect(store.projectIDs() == ["p"])
+        #expect(try store.projectIDs() == ["p"])
     }
 
     /// The old layer's search edges: a non-empty query with no word matches nothing (only an

@@ -59,7 +59,7 @@ import Testing
             #expect(live.count == 1 && live[0].text == "text \(i)", "project \(debugQuote(id))")
             #expect(live[0].projectID.utf8.elementsEqual(id.utf8))
         }
-        #expect(store.projectIDs().count == ids.count)
+        #expect(try store.projectIDs().count == ids.count)
         store.close()
         // Nothing outside the store directory, and only the store's own names inside.
         #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path) == ["store"])

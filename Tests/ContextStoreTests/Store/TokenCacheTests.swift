@@ -45,13 +45,13 @@ import Testing
         #expect(updated.textHash == SHA256.hexDigest(of: changed.text))
 
         // Totals follow updates and deletes, and survive reopen.
-        let totals = try #require(store.totals(project: "p"))
+        let totals = try #require(try store.totals(project: "p"))
         let expectedTokens = 999 + 7 + exact + tokenizer.count(changed.text)
         #expect(totals[.stashed].segments == 4 && totals[.stashed].tokens == expectedTokens)
         try await store.delete(project: "p", ids: ["nohash"])
         store.close()
         let reopened = try ContextStore.open(directory: tmp.path)
-        let after = try #require(reopened.totals(project: "p"))
+        let after = try #require(try reopened.totals(project: "p"))
         #expect(after[.stashed].segments == 3 && after[.stashed].tokens == expectedTokens - 7)
         reopened.close()
     }
@@ -84,7 +84,7 @@ import Testing
         for (i, s) in got.enumerated() {
             #expect(s.tokens == 10 + i && s.textHash == SHA256.hexDigest(of: s.text))
         }
-        #expect(store.totals(project: "p")?[.stashed].tokens == (0..<segmentCount).reduce(0) { $0 + 10 + $1 })
+        #expect(try store.totals(project: "p")?[.stashed].tokens == (0..<segmentCount).reduce(0) { $0 + 10 + $1 })
 
         // One untrusted segment among trusted ones: the load is attempted, fails, and the
         // whole put is refused.
@@ -119,7 +119,7 @@ import Testing
         let got = try await store.get(project: "p", ids: segments.map(\.segmentID))
         #expect(got.count == 400)
         for (a, b) in zip(segments, got) { #expect(b.tokens == tokenizer.count(a.text)) }
-        #expect(store.totals(project: "p")?[.working].tokens == segments.reduce(0) { $0 + tokenizer.count($1.text) })
+        #expect(try store.totals(project: "p")?[.working].tokens == segments.reduce(0) { $0 + tokenizer.count($1.text) })
         store.close()
     }
 }
