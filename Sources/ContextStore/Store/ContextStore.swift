@@ -171,13 +171,6 @@ public final class ContextStore: Sendable {
         try await put([segment])
     }
 
-    /// `put`, returning where each record landed (for the CLI and the engine's tests; the
-    /// location is physical and compaction invalidates it).
-    package func putReturningLocations(_ segments: [ContextSegment]) async throws(StoreError) -> [RecordLocation] {
-        try checkOpen()
-        return try await submit(try prepare(segments))
-    }
-
     /// Writes tombstones for the ids that are live in the project; returns what was
     /// deleted and which ids were not live (unknown, or deleted already). Nothing is
     /// written for those, so deleting in a project that does not exist creates nothing.
