@@ -9,6 +9,9 @@ bash Tools/setup.sh --test
 # planted violation that it still catches one, then checks the tree.
 python3 Tools/check_layers.py --self-test
 python3 Tools/check_layers.py
+# Every public declaration documented (at least 95% of them; the list says which are not).
+python3 Tools/check_docs.py --self-test
+python3 Tools/check_docs.py
 # The concurrency test (readers, writers, compaction and export at once) under
 # ThreadSanitizer, in its own build directory; then the whole suite. `swift test` stays
 # last: CI reads its closing line.

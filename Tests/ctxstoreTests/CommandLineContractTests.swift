@@ -50,7 +50,7 @@ import ContextStoreTestSupport
         let (status, _, err) = try runCtxstore(["delete", "--store", missing, "--project", "p", "x"])
         #expect(status == 2 && err.contains("not live: x"), "\(err)")
         let store = try ContextStore.open(directory: missing)
-        #expect(store.projectIDs().isEmpty)
+        #expect(try store.projectIDs().isEmpty)
         store.close()
     }
 
@@ -187,6 +187,6 @@ import ContextStoreTestSupport
         #expect(s2 == 0 && text2.contains("reclaimed"), "\(text2)")
         let store = try ContextStore.open(directory: tmp.path)
         defer { store.close() }
-        #expect(store.totals(project: "p")?.segments == 200)
+        #expect(try store.totals(project: "p")?.segments == 200)
     }
 }

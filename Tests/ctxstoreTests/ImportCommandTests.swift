@@ -40,9 +40,9 @@ import ContextStoreTestSupport
         #expect(badErr.contains("nothing was imported"))
 
         let store = try ContextStore.open(directory: storeDir)
-        #expect(store.projectIDs().map(ByteKey.init) == ["../x", "p"].map(ByteKey.init))
-        #expect(store.totals(project: "q") == nil)
-        #expect(store.totals(project: "p")?.segments == 30)
+        #expect(try store.projectIDs().map(ByteKey.init) == ["../x", "p"].map(ByteKey.init))
+        #expect(try store.totals(project: "q") == nil)
+        #expect(try store.totals(project: "p")?.segments == 30)
         store.close()
 
         let (helpStatus, helpText, _) = try runCtxstore(["import", "--help"])

@@ -30,7 +30,7 @@ import ContextStoreTestSupport
         defer { store.close() }
         for i in 1...3 { try await store.store(seg("w\(i)", text: String(repeating: "cli words \(i) ", count: i * 5))) }
         try await store.put(seg("st", text: "a stashed segment", tier: .stashed))
-        let all = try await store.get(project: "p", ids: ["w1", "w2", "w3", "st"])
+        let all = try store.get(project: "p", ids: ["w1", "w2", "w3", "st"])
         return Dictionary(uniqueKeysWithValues: all.map { ($0.segmentID, $0.tokens ?? 0) })
     }
 
@@ -38,7 +38,7 @@ import ContextStoreTestSupport
     func tiers(_ dir: String, _ ids: [String]) async throws -> [String: SegmentTier] {
         let store = try open(dir)
         defer { store.close() }
-        return Dictionary(uniqueKeysWithValues: try await store.get(project: "p", ids: ids).map { ($0.segmentID, $0.tier) })
+        return Dictionary(uniqueKeysWithValues: try store.get(project: "p", ids: ids).map { ($0.segmentID, $0.tier) })
     }
 
     @Test func stashCommandPrintsJSONAndFailsOnIDsItCannotMove() async throws {

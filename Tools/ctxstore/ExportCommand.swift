@@ -33,8 +33,8 @@ struct ExportCommand: AsyncParsableCommand {
         }
         let store = try options.openExisting()
         defer { store.close() }
-        let projects = project.isEmpty ? store.projectIDs() : project
-        let total = projects.reduce(0) { $0 + (store.totals(project: $1)?.segments ?? 0) }
+        let projects = project.isEmpty ? try store.projectIDs() : project
+        let total = try projects.reduce(0) { $0 + (try store.totals(project: $1)?.segments ?? 0) }
         let bar = ProgressBar("export", total: total)
         let t0 = Date()
         let report = try await store.export(to: out, format: f, projects: projects, progress: { bar.advance(by: $0) })

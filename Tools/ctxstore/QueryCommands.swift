@@ -106,7 +106,7 @@ struct SearchCommand: AsyncParsableCommand {
         let q = SearchQuery(project: project, query: query, filters: try filter.filters(), limit: limit,
                             order: SearchOrder(rawValue: order)!)
         let t0 = DispatchTime.now().uptimeNanoseconds
-        let r = try await store.search(q)
+        let r = try store.search(q)
         let millis = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
         if json {
             var out = Array("{\"total_matches\":\(r.totalMatches),\"segments\":[".utf8)
@@ -160,7 +160,7 @@ struct GetCommand: AsyncParsableCommand {
     func run() async throws {
         let store = try options.openExisting()
         defer { store.close() }
-        let found = try await store.get(project: project, ids: ids)
+        let found = try store.get(project: project, ids: ids)
         var seen = Set<[UInt8]>()
         for s in found {
             seen.insert(Array(s.segmentID.utf8))
@@ -224,12 +224,13 @@ struct StatsCommand: AsyncParsableCommand {
         let store = try options.openExisting()
         let openMillis = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
         defer { store.close() }
-        var rows = store.allTotals()
+        var rows = try store.allTotals()
         if let project { rows = rows.filter { $0.project.utf8.elementsEqual(project.utf8) } }
         let bytes = directorySize(options.directory)
         if json {
             var projects: [[String: Any]] = []
-            for (p, t) in rows {
+            for row in rows {
+                let (p, t) = (row.project, row.totals)
                 var tiers: [String: Any] = [:]
                 for tier in SegmentTier.allCases { tiers[tier.rawValue] = ["segments": t[tier].segments, "tokens": t[tier].tokens] }
                 projects.append(["project": p, "segments": t.segments, "tokens": t.tokens, "tiers": tiers])
@@ -237,7 +238,8 @@ struct StatsCommand: AsyncParsableCommand {
             print(jsonString(["projects": projects, "store_bytes": bytes, "open_ms": openMillis]))
         } else {
             print("project\tsegments\ttokens\tworking\tstashed\tarchive")
-            for (p, t) in rows {
+            for row in rows {
+                let (p, t) = (row.project, row.totals)
                 print("\(p)\t\(t.segments)\t\(t.tokens)\t\(t[.working].segments)/\(t[.working].tokens)\t\(t[.stashed].segments)/\(t[.stashed].tokens)\t\(t[.archive].segments)/\(t[.archive].tokens)")
             }
             print("store bytes: \(bytes); open took \(String(format: "%.2f", openMillis)) ms")

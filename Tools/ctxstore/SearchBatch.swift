@@ -23,7 +23,7 @@ struct SearchBatch {
                 continue
             }
             let t0 = DispatchTime.now().uptimeNanoseconds
-            let r = try await store.search(q)
+            let r = try store.search(q)
             let us = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1000
             micros.append(us)
             let ids = r.segments.map { String(decoding: JSONSegmentEncoder.encode($0.segmentID), as: UTF8.self) }

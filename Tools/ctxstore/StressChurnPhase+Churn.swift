@@ -43,11 +43,11 @@ extension ChurnPhase {
     private func choose(_ store: ContextStore) async throws -> Pick {
         var pick = Pick()
         let half = fraction / 2
-        for project in store.projectIDs() {
+        for project in try store.projectIDs() {
             var ids: [String] = []
             var live = 0
             let updatesBefore = pick.updates.count
-            try await store.forEachLiveSegment(project: project) { s in
+            try store.forEachLiveSegment(project: project) { s in
                 live += 1
                 pick.liveSegments += 1
                 pick.liveTextBytes += s.text.utf8.count

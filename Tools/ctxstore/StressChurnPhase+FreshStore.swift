@@ -16,9 +16,9 @@ extension ChurnPhase {
         let fresh = try ContextStore.open(directory: path, configuration: unthrottled)
         let bar = ProgressBar("fresh store", total: segments)
         var count = 0
-        for project in store.projectIDs() where project != excluding {
+        for project in try store.projectIDs() where project != excluding {
             var live: [ContextSegment] = []
-            try await store.forEachLiveSegment(project: project) { live.append($0) }
+            try store.forEachLiveSegment(project: project) { live.append($0) }
             for i in stride(from: 0, to: live.count, by: 1024) {
                 let chunk = Array(live[i..<min(i + 1024, live.count)])
                 try await fresh.put(chunk)

@@ -111,7 +111,7 @@ extension ChurnPhase {
         var i = 0
         while keepGoing(out.count, nowNanoseconds() - start) {
             let t = nowNanoseconds()
-            _ = try await store.search(workload[i % workload.count])
+            _ = try store.search(workload[i % workload.count])
             out.append(TimedOp(start: t, end: nowNanoseconds()))
             i += 1
         }

@@ -94,9 +94,9 @@ struct ChurnPhase {
         // 3. Searches and a writer: quiet, idle, then while compacting.
         let store = try ContextStore.open(directory: directory, configuration: configuration)
         let windows = try await measureWindows(store)
-        let totals = store.allTotals()
+        let totals = try store.allTotals()
         let liveAfter = totals.filter { $0.project != windows.writerProject }.reduce(0) { $0 + $1.totals.segments }
-        let writerLive = store.totals(project: windows.writerProject)?.segments ?? 0
+        let writerLive = try store.totals(project: windows.writerProject)?.segments ?? 0
         let lastError = store.compactionStatistics.lastError
 
         // 4. The fresh store.

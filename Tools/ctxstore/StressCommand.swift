@@ -142,7 +142,7 @@ struct StressCommand: AsyncParsableCommand {
         let openSeconds = Date().timeIntervalSince(tOpen)
         let workload = SearchWorkload.make(from: segments, count: queries, limit: top)
         let tFirst = Date()
-        if let q = workload.first { _ = try await reopened.search(q) }
+        if let q = workload.first { _ = try reopened.search(q) }
         let firstQuerySeconds = Date().timeIntervalSince(tFirst)
 
         // Search: each query's total_matches plus its top records, timed one by one.
@@ -150,7 +150,7 @@ struct StressCommand: AsyncParsableCommand {
         var matched = 0
         for q in workload {
             let t = DispatchTime.now().uptimeNanoseconds
-            let r = try await reopened.search(q)
+            let r = try reopened.search(q)
             micros.append(Double(DispatchTime.now().uptimeNanoseconds - t) / 1000)
             matched += r.totalMatches
         }
@@ -159,7 +159,7 @@ struct StressCommand: AsyncParsableCommand {
 
         let t2 = Date()
         var scanned = 0
-        for t in reopened.allTotals() { scanned += t.totals.segments }
+        for t in try reopened.allTotals() { scanned += t.totals.segments }
         let scanSeconds = Date().timeIntervalSince(t2)
         reopened.close()
 

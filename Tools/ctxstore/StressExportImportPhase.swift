@@ -40,7 +40,7 @@ struct ExportImportPhase {
 
         // Export.
         let source = try ContextStore.open(directory: directory, configuration: configuration)
-        let sourceTotals = Self.totalsByProject(source)
+        let sourceTotals = try Self.totalsByProject(source)
         let exportBar = ProgressBar("export", total: sourceTotals.values.reduce(0) { $0 + $1.segments })
         var peakReset = ProcessMemory.resetPeak()
         let exportRSSStart = ProcessMemory.residentMB
@@ -65,7 +65,7 @@ struct ExportImportPhase {
         }
         let importPeak = ProcessMemory.peakMB
         importBar.finish()
-        let importedTotals = Self.totalsByProject(imported)
+        let importedTotals = try Self.totalsByProject(imported)
 
         var bytesEqual: Bool? = nil
         if compareBytes {
@@ -120,9 +120,9 @@ struct ExportImportPhase {
     }
 
     /// Live totals per project, leaving out projects with no live segment.
-    static func totalsByProject(_ store: ContextStore) -> [String: ProjectTotals] {
+    static func totalsByProject(_ store: ContextStore) throws -> [String: ProjectTotals] {
         var out: [String: ProjectTotals] = [:]
-        for (p, t) in store.allTotals() where t.segments > 0 { out[p] = t }
+        for e in try store.allTotals() where e.totals.segments > 0 { out[e.project] = e.totals }
         return out
     }
 

@@ -12,16 +12,34 @@ public enum ExportFormat: String, Sendable, CaseIterable {
 
 /// What an export wrote.
 public struct ExportReport: Sendable {
+    /// Paths of the files written, in the order they were finished.
     public var files: [String] = []
+    /// Segments written (each live segment of each project exported, once).
     public var segments = 0
+    /// Bytes written, over all files.
     public var bytes = 0
+
+    /// An empty report (for an app's own tests and stubs).
+    public init() {}
 }
 
 extension ContextStore {
     /// Calls `body` with each live segment of `project` in the order of its latest write (the
     /// order the old layer kept). The set is the one live when the call starts. Records are
     /// read batch by batch, each batch decompressed once.
-    public func forEachLiveSegment(project: String, _ body: (ContextSegment) throws -> Void) async throws {
+    ///
+    /// Synchronous: `body` runs on the caller's thread (and isolation), so a visitor called
+    /// from an actor or the main actor may mutate that actor's state. The files read are
+    /// pinned for the call, so a compaction meanwhile changes nothing it sees. An unknown
+    /// project visits nothing.
+    ///
+    /// - Throws: what `body` throws (the walk stops there); `StoreError.corruption`, `.io`,
+    ///   `.closed`.
+    ///
+    /// Cost: one batch decompression per batch holding a live segment; memory holds the
+    /// project's live record locations (16 bytes each) and one batch.
+    public func forEachLiveSegment(project: String, _ body: (ContextSegment) throws -> Void) throws {
+        try checkOpen()
         try visitLiveSegments(project: project, body)
     }
 
@@ -64,15 +82,54 @@ extension ContextStore {
     /// wherever that is a valid file name (what the old layer reads); other ids are escaped,
     /// and never two projects share a file (`ExportFileNames.names`, SPEC.md section 10).
     /// Nothing is written outside `directory`.
+    ///
+    /// The export runs off the caller (in a task of its own, never on the caller's actor);
+    /// `progress` is called with 1 for each segment written, on the caller's isolation
+    /// (`isolation`, by default the caller's actor), so it may mutate the actor's state.
+    /// Every call has been made when `export` returns (unless the calling task is cancelled:
+    /// then the calls still pending are dropped; the export itself runs to its end).
+    ///
+    /// - Throws: `StoreError` (`.closed`, `.corruption`, `.io`, `.diskFull`), or the file
+    ///   system's error for the output files; files finished before the failure stay whole.
+    ///
+    /// Cost: reads each exported project's live records once and writes them once; memory
+    /// stays flat (one batch, one output buffer per open file).
     public func export(to directory: String, format: ExportFormat, projects: [String]? = nil,
+                       isolation: isolated (any Actor)? = #isolation,
                        progress: ((Int) -> Void)? = nil) async throws -> ExportReport {
+        try checkOpen()
+        // The work reports counts of segments written (coalesced, see `exportOffCaller`);
+        // the caller gets one call with 1 per segment, as before.
+        let deliver = progress.map { p in { (written: Int) in for _ in 0..<written { p(1) } } }
+        let result = await OffCaller.run(progress: deliver) { [self] report -> Result<ExportReport, any Error> in
+            Result { try exportOffCaller(to: directory, format: format, projects: projects, progress: report) }
+        }
+        return try result.get()
+    }
+
+    /// `export`'s work, on the thread it is called on. `progress` gets counts of segments
+    /// written, coalesced up to `progressBatch` at a time (one stream element per segment
+    /// would cost more than writing it), and flushed after each project.
+    func exportOffCaller(to directory: String, format: ExportFormat, projects: [String]?,
+                         progress: (@Sendable (Int) -> Void)?) throws -> ExportReport {
+        let progressBatch = 256
         var report = ExportReport()
+        var unreported = 0
         /// Streams one project's live segments into `write`, counting them.
         func copy(_ p: String, _ write: (ContextSegment) throws -> Void) throws {
+            defer {
+                if unreported > 0 { progress?(unreported) }
+                unreported = 0
+            }
             try visitLiveSegments(project: p) { s in
                 try write(s)
                 report.segments += 1
-                progress?(1)
+                guard let progress else { return }
+                unreported += 1
+                if unreported == progressBatch {
+                    progress(unreported)
+                    unreported = 0
+                }
             }
         }
         /// Publishes a finished file and reports it.
@@ -86,12 +143,12 @@ extension ContextStore {
             opened += 1
             return try ExportFile(directory: dir, name: name, number: opened)
         }
-        let chosen = projects ?? projectIDs()
+        let chosen = try projects ?? projectIDs()
         let stashed = directory + "/stashed"
         try FileSystem.makeDirectories(format == .sharded || format == .monthly ? stashed : directory)
         switch format {
         case .sharded:
-            let names = ExportFileNames.names(for: chosen, storeProjects: projectIDs(), .sharded)
+            let names = ExportFileNames.names(for: chosen, storeProjects: try projectIDs(), .sharded)
             for p in chosen {
                 let file = try create(stashed, names[ByteKey(p)]! + ".json")
                 let w = ShardedFileWriter(sink: file.sink)
@@ -100,7 +157,7 @@ extension ContextStore {
                 try commit(file)
             }
         case .monthly:
-            let names = ExportFileNames.names(for: chosen, storeProjects: projectIDs(), .monthly)
+            let names = ExportFileNames.names(for: chosen, storeProjects: try projectIDs(), .monthly)
             for p in chosen {
                 let name = names[ByteKey(p)]!
                 var writers: [String: (ExportFile, ShardedFileWriter)] = [:]

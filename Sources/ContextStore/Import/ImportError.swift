@@ -6,6 +6,7 @@
 /// Positions come from the JSON reader (see `JSONImportError`); problems the store finds in a
 /// segment it was handed (`.invalidSegment`) name the file and element but no byte position.
 public struct ImportError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What went wrong, without the position (`ImportError` adds that).
     public enum Reason: Sendable, Equatable, CustomStringConvertible {
         /// The file is not a valid segment file here: JSON syntax, UTF-8, a field's type or
         /// value, a missing field, a reader limit (`JSONLimits`), or a failed `read(2)`.
@@ -25,6 +26,7 @@ public struct ImportError: Error, Sendable, Equatable, CustomStringConvertible {
         /// The store failed to begin, stage or commit the import (I/O, disk full, closed ...).
         case store(StoreError)
 
+        /// The reason as a phrase (what follows the position in `ImportError.description`).
         public var description: String {
             switch self {
             case let .json(r): r.description
@@ -49,10 +51,14 @@ public struct ImportError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Byte offset in the file, 1-based line and column (in Unicode scalars), when the JSON
     /// reader found the problem.
     public var byteOffset: Int?
+    /// 1-based line of the problem in the file, when the JSON reader found it.
     public var line: Int?
+    /// 1-based column (in Unicode scalars) of the problem, when the JSON reader found it.
     public var column: Int?
+    /// What went wrong.
     public var reason: Reason
 
+    /// An error with whatever position is known (for an app's own tests and stubs).
     public init(path: String?, elementIndex: Int? = nil, projectID: String? = nil, byteOffset: Int? = nil,
                 line: Int? = nil, column: Int? = nil, reason: Reason) {
         self.path = path
@@ -70,6 +76,7 @@ public struct ImportError: Error, Sendable, Equatable, CustomStringConvertible {
                   line: e.line > 0 ? e.line : nil, column: e.line > 0 ? e.column : nil, reason: .json(e.reason))
     }
 
+    /// One line: the path, the segment and position where known, then the reason.
     public var description: String {
         var s = (path ?? "<store>") + ": "
         var place: [String] = []

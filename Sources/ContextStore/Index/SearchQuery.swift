@@ -2,14 +2,22 @@
 /// and `tier`; all the given `tags` present; `created_at` strictly after `createdAfter` and
 /// strictly before `createdBefore` (compared as instants; a naive time counts as UTC).
 public struct SearchFilters: Sendable, Equatable {
+    /// Only segments whose `file_path` is exactly this (bytes); `""` matches nothing.
     public var filePath: String?
+    /// Only segments whose `task_id` is exactly this (bytes); `""` matches nothing.
     public var taskID: String?
+    /// Only segments carrying every one of these tags.
     public var tags: [String]
+    /// Only segments of this type.
     public var type: SegmentType?
+    /// Only segments in this tier.
     public var tier: SegmentTier?
+    /// Only segments created strictly after this instant.
     public var createdAfter: Timestamp?
+    /// Only segments created strictly before this instant.
     public var createdBefore: Timestamp?
 
+    /// Filters; every nil or empty one is off. Cost: none (nothing is checked here).
     public init(filePath: String? = nil, taskID: String? = nil, tags: [String] = [], type: SegmentType? = nil,
                 tier: SegmentTier? = nil, createdAfter: Timestamp? = nil, createdBefore: Timestamp? = nil) {
         self.filePath = filePath
@@ -24,7 +32,10 @@ public struct SearchFilters: Sendable, Equatable {
 
 /// Result order: BM25 relevance (ties broken by recency), or newest first.
 public enum SearchOrder: String, Sendable, CaseIterable {
-    case relevance, recent
+    /// BM25 relevance, ties broken by recency.
+    case relevance
+    /// Newest first (by `created_at`).
+    case recent
 }
 
 /// A keyword search in one project. A segment matches when every word of `query` (as the
@@ -36,12 +47,18 @@ public enum SearchOrder: String, Sendable, CaseIterable {
 /// nothing, and so does a `file_path` or `task_id` filter equal to `""` (the old layer
 /// indexed those fields only when non-empty).
 public struct SearchQuery: Sendable, Equatable {
+    /// The project searched (one per query).
     public var project: String
+    /// The words to match, all of them (the keyword analyzer splits the text).
     public var query: String
+    /// Metadata filters, intersected with the words.
     public var filters: SearchFilters
+    /// How many segments to return at most (`totalMatches` counts them all); negative counts as 0.
     public var limit: Int
+    /// How the returned segments are ranked.
     public var order: SearchOrder
 
+    /// A query; by default every segment of `project`, the 10 most relevant. Cost: none.
     public init(project: String, query: String = "", filters: SearchFilters = SearchFilters(),
                 limit: Int = 10, order: SearchOrder = .relevance) {
         self.project = project
@@ -61,6 +78,14 @@ public struct SearchQuery: Sendable, Equatable {
 
 /// `totalMatches` counts every live match; `segments` are the top `limit` of them.
 public struct SearchResult: Sendable, Equatable {
+    /// A result (for an app's own tests and stubs).
+    public init(totalMatches: Int, segments: [ContextSegment]) {
+        self.totalMatches = totalMatches
+        self.segments = segments
+    }
+
+    /// Every live segment that matches, however many are returned.
     public var totalMatches: Int
+    /// The best `limit` matches, in the query's order.
     public var segments: [ContextSegment]
 }

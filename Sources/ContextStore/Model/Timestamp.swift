@@ -57,6 +57,7 @@ public struct Timestamp: Sendable, Hashable, CustomStringConvertible {
         return Timestamp(utcMicroseconds: Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec / 1000))
     }
 
+    /// The ISO 8601 form (`iso8601`).
     public var description: String { iso8601 }
 }
 

@@ -11,24 +11,30 @@ public enum Durability: Sendable, Equatable {
     case buffered
 }
 
-/// Store settings, with safe defaults. Each knob says what it costs.
+/// Store settings, with safe defaults. Each knob says what it costs. `ContextStore.open`
+/// checks every knob against its allowed range (`Configuration+Validation.swift`) and
+/// throws `StoreError.invalidConfiguration` naming the first one outside it.
 public struct Configuration: Sendable {
     /// Whether `ContextStore.open` creates a store where there is none (the directory, its
     /// `MANIFEST`). False: open throws `StoreError.noStore` and creates nothing, not even a
     /// `LOCK` file, so a reader with a mistyped path learns of it instead of reading an
     /// empty new store.
     public var createIfMissing = true
+    /// When writes are acknowledged (`Durability`); `periodic` takes 1 ms to one day.
     public var durability: Durability = .syncEachBatch
     /// A project's active log file is sealed and a new one started past this size. Larger
     /// files mean fewer files; the unsealed tail is what open has to scan.
+    /// Allowed: 1 byte to `UInt32.max` bytes (the index keeps batch offsets in 32 bits).
     public var logFileSize: Int = 64 << 20
     /// Uncompressed size at which a batch is closed and compressed (LZ4 ratio grows with
-    /// batch size; a point read decompresses one batch).
+    /// batch size; a point read decompresses one batch). Allowed: 1 to 262 140 bytes (the
+    /// index keeps a record's position in its batch in 16 bits).
     public var batchTargetBytes: Int = 32 << 10
     /// A project's memtable (the index of records not yet in an index file) is written out
     /// as an index file past this much text or this many records. Open replays at most this
-    /// much; larger values mean fewer, larger index files.
+    /// much; larger values mean fewer, larger index files. Allowed: 1 or more.
     public var indexSealBytes: Int = 32 << 20
+    /// The memtable's record threshold (see `indexSealBytes`). Allowed: 1 to `Int32.max`.
     public var indexSealDocs: Int = 100_000
     /// Token counts at ingest: the encoding, and a directory holding its rank file
     /// (`<encoding>.tiktoken`). nil: the directory in the environment variable
@@ -37,26 +43,39 @@ public struct Configuration: Sendable {
     /// counting fails with `StoreError.tokenizerUnavailable` naming the path. The vocabulary
     /// is loaded only when a segment's count is not trusted (Docs/FORMAT.md section 1).
     public var tokenEncoding: TokenEncoding = .cl100kBase
+    /// The directory holding `<encoding>.tiktoken` (see `tokenEncoding`); nil for the
+    /// environment variable or the built-in copy.
     public var vocabularyDirectory: String? = nil
     /// Compaction in the background (`CompactionPolicy`): merges runs of at least
     /// `compactionMergeFactor` adjacent index files (and their logs; at most
     /// `compactionMaxInputs` at once) where no file holds half the run's bytes, and rewrites
     /// a file alone once `compactionDeadRatio` of its docs are dead. Off: only `compact()`.
     public var autoCompaction = true
+    /// Adjacent index files a background merge needs at least (see `autoCompaction`).
+    /// Allowed: 2 or more.
     public var compactionMergeFactor = 4
+    /// Most files one merge takes (raised to `compactionMergeFactor` if below it).
+    /// Allowed: 2 or more.
     public var compactionMaxInputs = 10
+    /// Share of dead docs at which a file is rewritten alone. Allowed: above 0, at most 1.
     public var compactionDeadRatio = 0.3
     /// The active tier: working-tier segments kept in memory (LRU) as they are written, so
     /// reads of them need no log read, up to this many segments and this many estimated
     /// bytes (`ActiveTierCache.cost(of:)`); evicted segments are read back from the log.
+    /// Allowed: 0 (no active tier) or more.
     public var activeTierMaxSegments = 10_000
+    /// The active tier's byte bound (see `activeTierMaxSegments`). Allowed: 0 or more.
     public var activeTierMaxBytes = 64 << 20
     /// Input bytes per second a compaction may read (0: unthrottled). Throttling trades
     /// compaction time for search latency and write throughput on a busy machine.
+    /// Allowed: 0 or more.
     public var compactionBytesPerSecond = 0
 
+    /// The defaults. Cost: none.
     public init() {}
 
+    /// The defaults, with the five most often changed knobs given. Nothing is checked here:
+    /// `ContextStore.open` validates the whole configuration.
     public init(durability: Durability = .syncEachBatch, logFileSize: Int = 64 << 20, batchTargetBytes: Int = 32 << 10,
                 indexSealBytes: Int = 32 << 20, indexSealDocs: Int = 100_000) {
         self.durability = durability

@@ -1,5 +1,8 @@
 /// What `stash` or `unstash` did.
 public struct TierChangeReport: Sendable, Equatable {
+    /// An empty report (for an app's own tests and stubs).
+    public init() {}
+
     /// Ids moved, in the order asked.
     public var moved: [String] = []
     /// Sum of their token counts.
@@ -9,24 +12,32 @@ public struct TierChangeReport: Sendable, Equatable {
     public var errors: [TierChangeFailure] = []
 }
 
+/// One id that `stash` or `unstash` did not move, and why.
 public struct TierChangeFailure: Sendable, Equatable {
+    /// The id as asked.
     public var id: String
+    /// Why it was not moved.
     public var error: TierChangeError
 
+    /// A failure entry (for an app's own tests and stubs).
     public init(id: String, error: TierChangeError) {
         self.id = id
         self.error = error
     }
 
+    /// Equal when the ids have the same UTF-8 bytes (not Swift's canonical `String`
+    /// equivalence) and the errors are equal.
     public static func == (a: Self, b: Self) -> Bool { a.id.utf8.elementsEqual(b.id.utf8) && a.error == b.error }
 }
 
+/// Why a tier change left an id alone.
 public enum TierChangeError: Error, Sendable, Equatable, CustomStringConvertible {
     /// No live segment has this id in the project.
     case unknownID
     /// The segment is in another tier than the move starts from.
     case wrongTier(SegmentTier)
 
+    /// A one-line explanation, for messages.
     public var description: String {
         switch self {
         case .unknownID: "no live segment with this id"
@@ -43,17 +54,24 @@ public enum TierChangeError: Error, Sendable, Equatable, CustomStringConvertible
 extension ContextStore {
     /// Writes `segment` as a working segment (its tier is set to `working`) and keeps it
     /// in the active tier. Returns when it is durable, as `put` does.
-    @discardableResult
-    public func store(_ segment: ContextSegment) async throws(StoreError) -> RecordLocation {
+    ///
+    /// - Throws: as `put`. Cost: as `put`, plus an insertion into the active tier.
+    public func store(_ segment: ContextSegment) async throws(StoreError) {
         var s = segment
         s.tier = .working
-        return try await put(s)
+        try await put(s)
     }
 
     /// The project's working and stashed segments (not archived ones): the working ones,
     /// newest first (from the active tier where cached), then the stashed ones, newest
     /// first (from the log).
-    public func loadSegments(project: String) async throws(StoreError) -> [ContextSegment] {
+    ///
+    /// Synchronous, like `search`. - Throws: `.corruption`, `.io`, `.closed`.
+    ///
+    /// Cost: a walk of the tier postings, plus one batch decompression per segment not in
+    /// the active tier.
+    public func loadSegments(project: String) throws(StoreError) -> [ContextSegment] {
+        try checkOpen()
         guard let pair = view.index(project: project) else { return [] }
         return try pair.read { pi throws(StoreError) in
             var out: [ContextSegment] = []
@@ -75,12 +93,16 @@ extension ContextStore {
 
     /// Moves working segments to `stashed` (new versions, token counts kept). Ids that are
     /// unknown or not working are reported, not moved.
+    ///
+    /// - Throws: as `put` (nothing moved then). Cost: a `get` of the ids, then one `put`.
     @discardableResult
     public func stash(project: String, ids: [String]) async throws(StoreError) -> TierChangeReport {
         try await changeTier(project: project, ids: ids, from: .working, to: .stashed)
     }
 
     /// Moves stashed segments back to `working` (and into the active tier).
+    ///
+    /// - Throws: as `put` (nothing moved then). Cost: a `get` of the ids, then one `put`.
     @discardableResult
     public func unstash(project: String, ids: [String]) async throws(StoreError) -> TierChangeReport {
         try await changeTier(project: project, ids: ids, from: .stashed, to: .working)
@@ -92,7 +114,7 @@ extension ContextStore {
         var report = TierChangeReport()
         var seen = Set<ByteKey>()
         var changed: [ContextSegment] = []
-        let live = try await get(project: project, ids: ids)
+        let live = try get(project: project, ids: ids)
         var byID: [ByteKey: ContextSegment] = [:]
         for s in live { byID[ByteKey(s.segmentID)] = s }
         for id in ids where seen.insert(ByteKey(id)).inserted {
@@ -105,11 +127,5 @@ extension ContextStore {
         }
         try await put(changed)
         return report
-    }
-
-    /// Active tier counters: hits, misses, evictions, and what it holds.
-    public var activeTierStatistics: (hits: Int, misses: Int, evictions: Int, segments: Int, bytes: Int) {
-        let s = view.activeTier.statistics
-        return (s.hits, s.misses, s.evictions, s.count, s.bytes)
     }
 }

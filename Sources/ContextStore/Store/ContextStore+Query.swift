@@ -7,7 +7,17 @@ extension ContextStore {
     /// Terms are ANDed, rarest first, skipping through postings blocks; filters intersect
     /// their metadata postings; nothing scans every document (an empty unfiltered query walks
     /// each index file's recency order and stops after `limit`).
-    public func search(_ q: SearchQuery) async throws(StoreError) -> SearchResult {
+    ///
+    /// Synchronous: it reads the index and the memory-mapped logs on the calling thread
+    /// under the project's read lock, and never waits for the writer.
+    ///
+    /// - Throws: `.corruption` (the index points at a record that is not there), `.io`,
+    ///   `.closed`.
+    ///
+    /// Cost: proportional to the postings of the rarest term (skipping through the others)
+    /// plus one batch decompression per hit returned.
+    public func search(_ q: SearchQuery) throws(StoreError) -> SearchResult {
+        try checkOpen()
         let none = SearchResult(totalMatches: 0, segments: [])
         guard let pair = view.index(project: q.project), !q.hasEmptyFieldFilter else { return none }
         var seen = Set<[UInt8]>()
@@ -31,7 +41,13 @@ extension ContextStore {
 
     /// The live segments with these ids, in the order asked; unknown or deleted ids are
     /// left out. Working segments come from the active tier when it holds them.
-    public func get(project: String, ids: [String]) async throws(StoreError) -> [ContextSegment] {
+    ///
+    /// Synchronous, like `search`. - Throws: `.corruption`, `.io`, `.closed`.
+    ///
+    /// Cost: one index lookup per id, plus one batch decompression per segment not in the
+    /// active tier.
+    public func get(project: String, ids: [String]) throws(StoreError) -> [ContextSegment] {
+        try checkOpen()
         guard let pair = view.index(project: project) else { return [] }
         return try pair.read { pi throws(StoreError) in
             var out: [ContextSegment] = []
@@ -55,13 +71,19 @@ extension ContextStore {
         return s
     }
 
-    /// Live segments and tokens per tier of a project, in constant time.
-    public func totals(project: String) -> ProjectTotals? {
-        view.index(project: project)?.read { $0.totals }
+    /// Live segments and tokens per tier of a project (nil for a project with no record).
+    ///
+    /// - Throws: `.closed`. Cost: constant (the totals are kept as records come and go).
+    public func totals(project: String) throws(StoreError) -> ProjectTotals? {
+        try checkOpen()
+        return view.index(project: project)?.read { $0.totals }
     }
 
     /// Every project with its totals, in creation order.
-    public func allTotals() -> [(project: String, totals: ProjectTotals)] {
-        view.allIndexes().map { pair in (pair.projectID, pair.read { $0.totals }) }
+    ///
+    /// - Throws: `.closed`. Cost: constant per project.
+    public func allTotals() throws(StoreError) -> [ProjectTotalsEntry] {
+        try checkOpen()
+        return view.allIndexes().map { pair in ProjectTotalsEntry(project: pair.projectID, totals: pair.read { $0.totals }) }
     }
 }

@@ -1,18 +1,35 @@
 import Dispatch
+import Synchronization
 
 /// What `delete` did: ids in the order asked, each once (compared by UTF-8 bytes).
 public struct DeleteReport: Sendable, Equatable {
+    /// An empty report (for an app's own tests and stubs).
+    public init() {}
+
     /// Ids that were live and are now deleted (durably, when `delete` returns).
     public var deleted: [String] = []
     /// Ids with no live segment in the project: nothing was written for them.
     public var notLive: [String] = []
 }
 
+/// One compaction progress report on its way from the compaction thread to the caller.
+private struct CompactionProgress: Sendable {
+    var done: Int64
+    var total: Int64
+}
+
 /// An open store: one directory, many projects, one writing handle at a time.
 ///
-/// Writes (`put`, `delete`) are `async`: they return once the records are written and,
-/// with the default durability, synced; concurrent callers share one write and one sync.
-/// Reads (`scan`) work on a snapshot of acknowledged data and never wait for the writer.
+/// Writes (`put`, `delete`, `sync`) are `async`: they return once the records are written
+/// and, with the default durability, synced; concurrent callers share one write and one sync.
+/// Reads (`scan`, `search`, `get`, `forEachLiveSegment`, `totals`) are synchronous: they
+/// work on a snapshot of acknowledged data, never wait for the writer, and read memory-mapped
+/// log files on the calling thread. Long operations (`export`, `importFiles`, `compact`) run
+/// off the caller and call their progress closures back on the caller's isolation, so an
+/// actor or the main actor can pass closures that mutate its state.
+///
+/// After `close()` every method throws `StoreError.closed`; only the stored properties and
+/// the statistics stay readable (the counters as they were at close).
 ///
 /// ```swift
 /// let store = try ContextStore.open(directory: "/tmp/ctx")
@@ -21,7 +38,9 @@ public struct DeleteReport: Sendable, Equatable {
 /// store.close()
 /// ```
 public final class ContextStore: Sendable {
+    /// The store's directory, as given to `open`.
     public let directory: String
+    /// The settings the store was opened with (validated by `open`).
     public let configuration: Configuration
     /// What open found and repaired (torn tails cut, orphans removed).
     public let recoveryReport: RecoveryReport
@@ -33,6 +52,8 @@ public final class ContextStore: Sendable {
     let logMaps: LogMapCache
     let tokens: TokenAccounting
     private let directoryLock: DirectoryLock
+    /// Set once by `close()`; every public method checks it first (`checkOpen`).
+    private let isClosed = Atomic<Bool>(false)
 
     private init(directory: String, configuration: Configuration, lock: DirectoryLock,
                  writer: WriteQueue, view: ReadView, logMaps: LogMapCache, report: RecoveryReport) {
@@ -54,8 +75,14 @@ public final class ContextStore: Sendable {
     /// - Throws: `.locked` (naming the holder's process) if another handle has it open;
     ///   `.noStore` if there is none and none may be created (nothing is created);
     ///   `.corruption` (with file and offset) if data is damaged, in which case nothing on
-    ///   disk was changed; `.unsupportedVersion`, `.notAStore`, `.io`.
+    ///   disk was changed; `.invalidConfiguration` (naming the field and its allowed range)
+    ///   before anything is touched; `.unsupportedVersion`, `.notAStore`, `.io`.
+    ///
+    /// Cost: reads the manifest, scans each project's unsealed log tail and loads the index
+    /// files (memory-mapped); proportional to the unsealed data, not the store's size.
+    /// Starts the writer and compaction threads.
     public static func open(directory: String, configuration: Configuration = Configuration()) throws(StoreError) -> ContextStore {
+        try configuration.validate()
         let layout = StoreLayout(root: directory)
         // Checked before anything is created: not even a LOCK file for a mistyped path.
         if !configuration.createIfMissing { try Recovery.requireExisting(layout) }
@@ -87,12 +114,25 @@ public final class ContextStore: Sendable {
                             writer: WriteQueue(state: state), view: view, logMaps: logMaps, report: recovered.report)
     }
 
+    /// Throws `.closed` once `close()` has run: the first line of every public method.
+    func checkOpen() throws(StoreError) {
+        if isClosed.load(ordering: .acquiring) { throw .closed }
+    }
+
     /// Writes new versions of segments (each supersedes any earlier one with the same
     /// project and id). All segments are validated first: if one is invalid nothing is written.
     /// Token counts are filled in where the cached ones cannot be trusted (Docs/FORMAT.md section 1).
-    @discardableResult
-    public func put(_ segments: [ContextSegment]) async throws(StoreError) -> [RecordLocation] {
-        try await submit(try prepare(segments))
+    /// Returns once the records are written (and synced, with the default durability).
+    ///
+    /// - Throws: `.invalidSegment` (nothing written), `.tokenizerUnavailable`,
+    ///   `.readOnlyAfterFailure`, `.diskFull`, `.io`, `.closed`.
+    ///
+    /// Cost: validation, token counting, encoding and text analysis on the caller's task
+    /// (spread over the cores for large inputs), then one group commit shared with
+    /// concurrent writers.
+    public func put(_ segments: [ContextSegment]) async throws(StoreError) {
+        try checkOpen()
+        _ = try await submit(try prepare(segments))
     }
 
     /// Everything a write does before the writer (on the caller's thread): validation,
@@ -130,16 +170,21 @@ public final class ContextStore: Sendable {
         return ops
     }
 
-    @discardableResult
-    public func put(_ segment: ContextSegment) async throws(StoreError) -> RecordLocation {
-        try await put([segment])[0]
+    /// Writes one segment: `put([segment])`, with the same errors and costs.
+    public func put(_ segment: ContextSegment) async throws(StoreError) {
+        try await put([segment])
     }
 
     /// Writes tombstones for the ids that are live in the project; returns what was
     /// deleted and which ids were not live (unknown, or deleted already). Nothing is
     /// written for those, so deleting in a project that does not exist creates nothing.
+    ///
+    /// - Throws: `.readOnlyAfterFailure`, `.diskFull`, `.io`, `.closed`.
+    ///
+    /// Cost: one index lookup per id, then one group commit.
     @discardableResult
     public func delete(project: String, ids: [String]) async throws(StoreError) -> DeleteReport {
+        try checkOpen()
         var report = DeleteReport()
         var seen = Set<ByteKey>()
         let pair = view.index(project: project)
@@ -154,7 +199,12 @@ public final class ContextStore: Sendable {
 
     /// A barrier: when it returns, everything acknowledged before it is durable, whatever
     /// the durability mode.
+    ///
+    /// - Throws: `.readOnlyAfterFailure` (the sync failed), `.io`, `.closed`.
+    ///
+    /// Cost: one `fdatasync` per file written since the last sync (none if all is synced).
     public func sync() async throws(StoreError) {
+        try checkOpen()
         let result = await withCheckedContinuation { (c: CheckedContinuation<Result<[RecordLocation], StoreError>, Never>) in
             writer.submit(.sync { c.resume(returning: $0) })
         }
@@ -172,7 +222,16 @@ public final class ContextStore: Sendable {
     /// The live segments of a project (newest version of each id, deletes applied), in the
     /// order of their latest write. Reads the project's log files; the index (which makes
     /// this unnecessary for search and get) comes with the index files.
-    public func scan(project: String) async throws(StoreError) -> [ContextSegment] {
+    ///
+    /// Synchronous: it reads memory-mapped files on the calling thread and never waits for
+    /// the writer. An unknown project gives `[]`.
+    ///
+    /// - Throws: `.corruption`, `.io`, `.closed`.
+    ///
+    /// Cost: reads and decompresses every record of the project's log (superseded ones
+    /// included); memory holds the live segments.
+    public func scan(project: String) throws(StoreError) -> [ContextSegment] {
+        try checkOpen()
         guard let (snap, pin) = view.pinnedSnapshot(project: project) else { return [] }
         defer { pin.release() }
         var live: [ByteKey: (seq: UInt64, segment: ContextSegment)] = [:]
@@ -202,23 +261,54 @@ public final class ContextStore: Sendable {
     /// Rewrites every project's index files and logs into one of each, dropping superseded
     /// and deleted records (after sealing what is in memory). Readers and writers go on
     /// meanwhile; `progress` gets (bytes done, bytes total) of the logs being read.
+    ///
+    /// The compaction runs on the compaction thread, never on the caller's actor;
+    /// `progress` is called on the caller's isolation (`isolation`, by default the caller's
+    /// actor), in the order the compaction reported, so it may mutate the actor's state.
+    /// Every report has been delivered when `compact` returns (unless the calling task is
+    /// cancelled: then the reports still pending are dropped).
+    ///
+    /// - Throws: `.closed` (also when the store closes meanwhile), `.diskFull`, `.io`,
+    ///   `.corruption`.
+    ///
+    /// Cost: reads every live log byte once and writes the live records once (throttled by
+    /// `Configuration.compactionBytesPerSecond`); memory stays flat.
     @discardableResult
-    public func compact(progress: (@Sendable (Int64, Int64) -> Void)? = nil) async throws(StoreError) -> CompactionReport {
-        try await writer.perform { state throws(StoreError) in try state.sealAll() }
-        return try await compactor.compactAll(progress: progress)
+    public func compact(isolation: isolated (any Actor)? = #isolation,
+                        progress: ((Int64, Int64) -> Void)? = nil) async throws(StoreError) -> CompactionReport {
+        try checkOpen()
+        var deliver: ((CompactionProgress) -> Void)? = nil
+        if let progress { deliver = { p in progress(p.done, p.total) } }
+        let work: @Sendable ((@Sendable (CompactionProgress) -> Void)?) async -> Result<CompactionReport, StoreError> = {
+            [self] report in
+            do throws(StoreError) {
+                var progress: Compactor.Progress? = nil
+                if let report { progress = { done, total in report(CompactionProgress(done: done, total: total)) } }
+                try await writer.perform { state throws(StoreError) in try state.sealAll() }
+                return .success(try await compactor.compactAll(progress: progress))
+            } catch {
+                return .failure(error)
+            }
+        }
+        let result = await OffCaller.run(progress: deliver, work)
+        return try result.get()
     }
 
-    /// Compaction counters since open, and the last background job's failure if any.
-    public var compactionStatistics: (report: CompactionReport, lastError: StoreError?) { compactor.statistics }
-
     /// Project ids with at least one record, in creation order.
-    public func projectIDs() -> [String] {
-        view.allProjects().map(\.projectID)
+    ///
+    /// - Throws: `.closed`. Cost: a copy of the project list under the writer's lock.
+    public func projectIDs() throws(StoreError) -> [String] {
+        try checkOpen()
+        return view.allProjects().map(\.projectID)
     }
 
     /// Stops the writer after everything queued is written and synced, and releases the lock.
-    /// Later calls fail with `.closed`.
+    /// Later calls fail with `.closed` (the statistics stay readable). Idempotent.
+    ///
+    /// Cost: blocks the calling thread until the writer has synced and the compaction
+    /// thread has stopped (a running compaction job is abandoned at its next step).
     public func close() {
+        isClosed.store(true, ordering: .releasing)
         compactor.stop()
         writer.close()
         directoryLock.release()
@@ -226,11 +316,5 @@ public final class ContextStore: Sendable {
 
     deinit {
         close()
-    }
-
-    /// Writer counters (groups, writes, syncs): group commit is observable.
-    public var writeStatistics: (groups: Int, writes: Int, syncs: Int, records: Int) {
-        let s = view.statistics
-        return (s.groups, s.writes, s.syncs, s.records)
     }
 }

@@ -34,7 +34,14 @@ public final class ImportTransaction: Sendable {
 
     /// Validates (throws `.invalidSegment` naming the id), counts tokens and stages the
     /// segments. After a throw the transaction is rolled back and every later call throws.
+    ///
+    /// - Throws: `.invalidSegment`, `.tokenizerUnavailable`, `.transactionFinished`,
+    ///   `.closed`, `.diskFull`, `.io`.
+    ///
+    /// Cost: as `put`'s preparation, then the writer writes the records to staged log files
+    /// (not synced until commit).
     public func append(_ segments: [ContextSegment]) async throws(StoreError) {
+        try store.checkOpen()
         try checkOpen()
         let ops: [WriteOperation]
         do throws(StoreError) { ops = try prepare(segments) } catch {
@@ -65,8 +72,14 @@ public final class ImportTransaction: Sendable {
     }
 
     /// Publishes everything appended, atomically; returns the number of segments appended.
+    ///
+    /// - Throws: `.transactionFinished`, `.closed`, `.diskFull`, `.io`; after a throw nothing
+    ///   of the transaction is visible.
+    ///
+    /// Cost: syncs the staged files, seals the staged index, and writes one manifest.
     @discardableResult
     public func commit() async throws(StoreError) -> Int {
+        try store.checkOpen()
         try checkOpen()
         do throws(StoreError) {
             let n = try await store.writer.perform(session: id) { state throws(StoreError) in try state.importCommit() }
@@ -78,7 +91,10 @@ public final class ImportTransaction: Sendable {
         }
     }
 
-    /// Discards everything appended (idempotent).
+    /// Discards everything appended (idempotent). Never throws: on a closed store the
+    /// writer has already discarded the staged files.
+    ///
+    /// Cost: the staged files are unlinked by the writer.
     public func rollback() async {
         let wasOpen = state.withLock { s -> Bool in
             if case .open = s { s = .finished; return true }
@@ -99,7 +115,12 @@ public final class ImportTransaction: Sendable {
 
 extension ContextStore {
     /// Opens an import transaction (waiting for one already open to finish).
+    ///
+    /// - Throws: `.closed`, `.readOnlyAfterFailure`.
+    ///
+    /// Cost: waits for the writer; while the transaction is open, other writes wait.
     public func beginImport() async throws(StoreError) -> ImportTransaction {
+        try checkOpen()
         // Runs once any open import is finished: requests wait while one is open.
         let id = try await writer.perform { state in state.beginImport() }
         return ImportTransaction(store: self, id: id)

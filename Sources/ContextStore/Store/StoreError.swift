@@ -30,7 +30,11 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case tokenizerUnavailable(String)
     /// An import transaction was used after its commit or rollback.
     case transactionFinished
+    /// A `Configuration` value the engine cannot work with, refused by `open` before
+    /// anything is touched: `field` names the property, `allowed` the range it must be in.
+    case invalidConfiguration(field: String, value: String, allowed: String)
 
+    /// A one-line message naming the files, offsets or fields involved (never segment text).
     public var description: String {
         switch self {
         case let .locked(p, holder?) where holder == getpid():
@@ -53,6 +57,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .closed: "store is closed"
         case let .tokenizerUnavailable(why): "token counting is unavailable: \(why)"
         case .transactionFinished: "the import transaction was already committed or rolled back"
+        case let .invalidConfiguration(field, value, allowed):
+            "invalid configuration: \(field) is \(value); allowed: \(allowed)"
         }
     }
 

@@ -4,16 +4,22 @@
 /// decodes, and that sequence numbers increase. A torn tail on an active file (what a crash
 /// leaves, and what the next open cuts) is a warning, not damage.
 public struct VerifyReport: Sendable {
+    /// Projects the manifest lists.
     public var projects = 0
+    /// Log files checked.
     public var files = 0
+    /// Batches read (each CRC checked, decompressed and decoded).
     public var batches = 0
+    /// Records decoded.
     public var records = 0
+    /// Bytes of log files read.
     public var bytes: Int64 = 0
     /// Damage: the store is not sound.
     public var problems: [String] = []
     /// Sound, but worth knowing (torn tails, orphan files).
     public var warnings: [String] = []
 
+    /// Whether no damage was found (warnings allowed).
     public var isSound: Bool { problems.isEmpty }
 }
 
@@ -21,6 +27,8 @@ extension ContextStore {
     /// Checks the store in `directory` without opening it for writing (no lock is taken,
     /// nothing is written). - Throws: `.noStore` where there is no store (nothing is
     /// created), and otherwise only when the manifest itself cannot be read.
+    ///
+    /// Cost: reads, checks and decompresses every log file once; memory holds one batch.
     public static func verify(directory: String) throws(StoreError) -> VerifyReport {
         let layout = StoreLayout(root: directory)
         try Recovery.requireExisting(layout)

@@ -1,6 +1,8 @@
 /// The BPE vocabularies ContextStore can count tokens with (OpenAI tiktoken names).
 public enum TokenEncoding: String, Sendable, CaseIterable, Codable {
+    /// GPT-3.5 / GPT-4 (`cl100k_base`).
     case cl100kBase = "cl100k_base"
+    /// GPT-4o (`o200k_base`).
     case o200kBase = "o200k_base"
 }
 

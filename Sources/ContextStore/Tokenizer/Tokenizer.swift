@@ -4,6 +4,7 @@
 /// Immutable after loading: every call works on its own stack scratch space, so one
 /// instance can be used from any number of threads at once.
 public final class Tokenizer: Sendable {
+    /// The vocabulary it counts with.
     public let encoding: TokenEncoding
     let table: RankTable
 
@@ -30,6 +31,12 @@ public final class Tokenizer: Sendable {
     /// one in `$CONTEXTSTORE_VOCAB_DIR`, else (unset or empty) the copy built into the
     /// library, which needs no set-up. A directory that was chosen is used or its error
     /// thrown, never skipped. Every source is checked against the published SHA-256.
+    ///
+    /// - Throws: `TokenizerError` naming the path tried (or the built-in copy).
+    ///
+    /// Cost: the first load of an encoding and source decompresses or reads, hashes and
+    /// parses the vocabulary (tens of milliseconds, a few MB of memory); later loads are a
+    /// dictionary lookup.
     public static func load(_ encoding: TokenEncoding = .cl100kBase,
                             vocabularyDirectory: String? = nil) throws(TokenizerError) -> Tokenizer {
         let key = Key(encoding: encoding, source: VocabularySource.resolve(vocabularyDirectory))
@@ -42,7 +49,8 @@ public final class Tokenizer: Sendable {
         }
     }
 
-    /// Number of tokens: `len(enc.encode_ordinary(text))`.
+    /// Number of tokens: `len(enc.encode_ordinary(text))`. Throws nothing; linear in the
+    /// text's length, no allocation beyond stack scratch space.
     public func count(_ text: String) -> Int {
         var sink = TokenCountingSink()
         tokenize(text, into: &sink)

@@ -18,6 +18,7 @@ public enum TokenizerError: Error, Sendable, CustomStringConvertible {
         + "directory (neither vocabularyDirectory / --vocabulary nor CONTEXTSTORE_VOCAB_DIR) to use "
         + "the copy built into ContextStore"
 
+    /// One line naming the path (or the built-in copy) and how to fix it.
     public var description: String {
         switch self {
         case .vocabularyMissing(let path):

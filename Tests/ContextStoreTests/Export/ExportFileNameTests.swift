@@ -111,7 +111,7 @@ print(json.dumps(out))
         }
         guard let found = Self.oldLayerReads(out, format, projects) else { return }
         for p in projects {
-            let ids = try await store.get(project: p, ids: ["s0", "s1", "s2"]).map(\.segmentID)
+            let ids = try store.get(project: p, ids: ["s0", "s1", "s2"]).map(\.segmentID)
             #expect(ids == ["s0", "s1", "s2"])
             if format == .monthly {
                 let byMonth = found[Self.hex(p)] as? [String: [String]]
@@ -143,7 +143,7 @@ print(json.dumps(out))
             let p = projects.first { $0.hasPrefix(c) && $0.utf8.count >= 242 }!
             #expect((names[ByteKey(p)] == p) == !escaped.contains(c), "\(c) x \(p.utf8.count)")
         }
-        let ours = ExportFileNames.names(for: projects, storeProjects: store.projectIDs(), format == .monthly ? .monthly : .sharded)
+        let ours = try ExportFileNames.names(for: projects, storeProjects: store.projectIDs(), format == .monthly ? .monthly : .sharded)
         for p in projects {
             #expect(ours[ByteKey(p)].map { Array($0.utf8) } == names[ByteKey(p)].map { Array($0.utf8) }, "\(debugQuote(p))")
         }

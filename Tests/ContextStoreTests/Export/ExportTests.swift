@@ -52,7 +52,7 @@ import ContextStoreTestSupport
                     #expect(Set(seen[key]?.map(\.segmentID) ?? []) == Set(ids))
                 } else {
                     #expect(seen[key]?.map(\.segmentID) == ids, "\(format) \(debugQuote(p))")
-                    #expect(seen[key] == (try await store.get(project: p, ids: ids)))
+                    #expect(seen[key] == (try store.get(project: p, ids: ids)))
                 }
             }
         }

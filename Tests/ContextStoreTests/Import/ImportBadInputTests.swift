@@ -128,7 +128,7 @@ import ContextStoreTestSupport
         try await ImportTestSupport.expectEmpty(store)
         // The store still works: the good file alone imports.
         let r = try await store.importFiles([good])
-        #expect(r.segments == 50 && store.totals(project: "p")?.segments == 25)
+        #expect(try r.segments == 50 && store.totals(project: "p")?.segments == 25)
         store.close()
     }
 

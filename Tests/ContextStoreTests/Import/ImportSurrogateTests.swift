@@ -67,10 +67,10 @@ for g in groups:
         for s in segments {
             let (project, id, text) = (String(decoding: JSONTestSupport.bytes(hex: s[0]), as: UTF8.self),
                                        String(decoding: JSONTestSupport.bytes(hex: s[1]), as: UTF8.self), s[2])
-            let got = try await store.get(project: project, ids: [id])
+            let got = try store.get(project: project, ids: [id])
             #expect(got.map { Self.hex($0.text) } == [text], "\(s)")
         }
-        #expect(try await store.get(project: "x\u{FFFD}", ids: ["c"]).first?.tags == ["\u{FFFD}", "t"])
+        #expect(try store.get(project: "x\u{FFFD}", ids: ["c"]).first?.tags == ["\u{FFFD}", "t"])
         store.close()
 
         // The command line: the --json summary per file and in total, and the text summary.
@@ -90,7 +90,7 @@ for g in groups:
         let (putStatus, _, putErr) = try runCtxstore(["put", "--store", tmp.sub("put")], stdin: Data(line.utf8))
         #expect(putStatus == 0, "\(putErr)")
         let put = try ContextStore.open(directory: tmp.sub("put"))
-        #expect(try await put.get(project: "p", ids: ["s1"]).map(\.text) == ["put \u{FFFD}"])
+        #expect(try put.get(project: "p", ids: ["s1"]).map(\.text) == ["put \u{FFFD}"])
         put.close()
     }
 }

@@ -148,11 +148,11 @@ print(len(segs), len(projects))
     /// The store holds nothing at all (an import that failed left no trace).
     static func expectEmpty(_ store: ContextStore, _ projects: [String] = ["p", "q"],
                             sourceLocation: SourceLocation = #_sourceLocation) async throws {
-        #expect(store.projectIDs().isEmpty, "projects: \(store.projectIDs())", sourceLocation: sourceLocation)
-        #expect(store.allTotals().isEmpty, sourceLocation: sourceLocation)
+        #expect(try store.projectIDs().isEmpty, "projects: \((try? store.projectIDs()) ?? [])", sourceLocation: sourceLocation)
+        #expect(try store.allTotals().isEmpty, sourceLocation: sourceLocation)
         for p in projects {
-            #expect(store.totals(project: p) == nil, sourceLocation: sourceLocation)
-            let live = try await store.scan(project: p)
+            #expect(try store.totals(project: p) == nil, sourceLocation: sourceLocation)
+            let live = try store.scan(project: p)
             #expect(live.isEmpty, sourceLocation: sourceLocation)
         }
     }
@@ -160,9 +160,9 @@ print(len(segs), len(projects))
     /// Every live segment of the store, per project (keyed by bytes), in the order of latest write.
     static func liveSegments(_ store: ContextStore) async throws -> [ByteKey: [ContextSegment]] {
         var out: [ByteKey: [ContextSegment]] = [:]
-        for p in store.projectIDs() {
+        for p in try store.projectIDs() {
             var list: [ContextSegment] = []
-            try await store.forEachLiveSegment(project: p) { list.append($0) }
+            try store.forEachLiveSegment(project: p) { list.append($0) }
             out[ByteKey(p)] = list
         }
         return out

@@ -76,7 +76,7 @@ import ContextStoreTestSupport
         for _ in 0..<150 {
             let q = randomQuery(&rng)
             let expected = model.matches(q)
-            let r = try await store.search(q)
+            let r = try store.search(q)
             #expect(r.totalMatches == expected.count, "phase \(phase): \(q)")
             #expect(r.segments.count == min(q.limit, expected.count), "phase \(phase): \(q)")
             let expectedIDs = Set(expected.map { ByteKey($0.segmentID) })
@@ -96,10 +96,10 @@ import ContextStoreTestSupport
         }
         for p in Self.projects {
             let ids = (0..<40).map { "s\($0)" }
-            let got = try await store.get(project: p, ids: ids)
+            let got = try store.get(project: p, ids: ids)
             let want = ids.compactMap { model.live[p]?[ByteKey($0)] }
             #expect(got.map(\.withoutTokenCache) == want.map(\.withoutTokenCache), "phase \(phase): get in \(p)")
-            let totals = store.totals(project: p)
+            let totals = try store.totals(project: p)
             for tier in SegmentTier.allCases {
                 let n = (model.live[p] ?? [:]).values.filter { $0.tier == tier }.count
                 #expect((totals?[tier].segments ?? 0) == n, "phase \(phase): totals of \(p) \(tier)")

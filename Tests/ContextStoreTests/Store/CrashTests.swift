@@ -66,7 +66,7 @@ import ContextStoreTestSupport
             config.autoCompaction = false  // the checks below read the files as the child left them
             let store = try ContextStore.open(directory: tmp.path, configuration: config)
             #expect(unnamedFiles(tmp.path).isEmpty, "cycle \(cycle): files no MANIFEST names survived open")
-            let live = try await store.scan(project: "crash")
+            let live = try store.scan(project: "crash")
             var liveByID: [String: ContextSegment] = [:]
             for s in live {
                 #expect(liveByID[s.segmentID] == nil, "duplicate live id \(s.segmentID)")
@@ -113,7 +113,7 @@ import ContextStoreTestSupport
         let all = (try? FileManager.default.subpathsOfDirectory(atPath: root)) ?? []
         return all.map { root + "/" + $0 }.filter { path in
             var isDir: ObjCBool = false
-            FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
+            _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDir)
             return !isDir.boolValue && !named.contains(path)
         }
     }

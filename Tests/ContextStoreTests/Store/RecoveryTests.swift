@@ -40,7 +40,7 @@ import ContextStoreTestSupport
             let h = try FileHandle.openReadWrite(activeLog(work))
             try h.truncate(to: cut)
             let store = try ContextStore.open(directory: work)
-            let live = try await store.scan(project: "p")
+            let live = try store.scan(project: "p")
             #expect(live.map(\.segmentID) == (0..<4).map { "id-\($0)" }, "cut at \(cut)")
             #expect(live.map(\.withoutTokenCache) == (0..<4).map { segment($0) })
             if cut > lastStart {
@@ -49,7 +49,7 @@ import ContextStoreTestSupport
             try await store.put(segment(100))
             store.close()
             let again = try ContextStore.open(directory: work)
-            #expect(try await again.scan(project: "p").map(\.segmentID) == (0..<4).map { "id-\($0)" } + ["id-100"])
+            #expect(try again.scan(project: "p").map(\.segmentID) == (0..<4).map { "id-\($0)" } + ["id-100"])
             #expect(again.recoveryReport.tornTails.isEmpty)
             again.close()
             checked += 1
@@ -169,7 +169,7 @@ import ContextStoreTestSupport
         }
         // Intact, it opens and holds everything.
         let ok = try ContextStore.open(directory: base)
-        #expect(try await ok.scan(project: "p").count == 40)
+        #expect(try ok.scan(project: "p").count == 40)
         ok.close()
         #expect(try ContextStore.verify(directory: base).isSound)
     }
@@ -192,7 +192,7 @@ import ContextStoreTestSupport
         #expect(!FileManager.default.fileExists(atPath: orphanLog))
         #expect(!FileManager.default.fileExists(atPath: dir + "/projects/00000000000000ff"))
         #expect(!FileManager.default.fileExists(atPath: dir + "/MANIFEST.tmp"))
-        #expect(try await reopened.scan(project: "p").count == 1)
+        #expect(try reopened.scan(project: "p").count == 1)
         reopened.close()
     }
 }

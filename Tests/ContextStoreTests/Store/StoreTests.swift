@@ -18,10 +18,10 @@ import ContextStoreTestSupport
         try await store.delete(project: "p", ids: ["b", "nope"])
         try await store.put(seg("a", "q", "other project"))
         func check(_ s: ContextStore) async throws {
-            #expect(try await s.scan(project: "p").map(\.segmentID) == ["c", "a"])
-            #expect(try await s.scan(project: "p").last?.text == "1 again")
-            #expect(try await s.scan(project: "q").map(\.text) == ["other project"])
-            #expect(try await s.scan(project: "none").isEmpty)
+            #expect(try s.scan(project: "p").map(\.segmentID) == ["c", "a"])
+            #expect(try s.scan(project: "p").last?.text == "1 again")
+            #expect(try s.scan(project: "q").map(\.text) == ["other project"])
+            #expect(try s.scan(project: "none").isEmpty)
         }
         try await check(store)
         store.close()
@@ -56,11 +56,11 @@ import ContextStoreTestSupport
         let store = try ContextStore.open(directory: root)
         for (i, id) in ids.enumerated() { try await store.put(seg("s", id, "text \(i)")) }
         for (i, id) in ids.enumerated() {
-            let live = try await store.scan(project: id)
+            let live = try store.scan(project: id)
             #expect(live.count == 1 && live[0].text == "text \(i)", "project \(debugQuote(id))")
             #expect(live[0].projectID.utf8.elementsEqual(id.utf8))
         }
-        #expect(store.projectIDs().count == ids.count)
+        #expect(try store.projectIDs().count == ids.count)
         store.close()
         // Nothing outside the store directory, and only the store's own names inside.
         #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path) == ["store"])
@@ -71,7 +71,7 @@ import ContextStoreTestSupport
         let reopened = try ContextStore.open(directory: root)
         let nfd = ids.firstIndex { $0.utf8.elementsEqual("cafe\u{301}".utf8) }!
         #expect(nfd == 10)
-        #expect(try await reopened.scan(project: "cafe\u{301}").first?.text == "text \(nfd)")
+        #expect(try reopened.scan(project: "cafe\u{301}").first?.text == "text \(nfd)")
         reopened.close()
     }
 
@@ -87,7 +87,7 @@ import ContextStoreTestSupport
         #expect(stats.records == n)
         #expect(stats.groups < n, "group commit: \(stats.groups) groups for \(n) appends")
         #expect(stats.syncs < n)
-        #expect(try await store.scan(project: "p").count == n)
+        #expect(try store.scan(project: "p").count == n)
         store.close()
     }
 
@@ -111,7 +111,7 @@ import ContextStoreTestSupport
                 #expect(store.recoveryReport.tornTails.isEmpty, "round \(round)")
             }
             for p in ["p", "q"] {
-                let live = try await store.scan(project: p)
+                let live = try store.scan(project: p)
                 #expect(live.count == expected.keys.filter { $0.hasPrefix(p + "/") }.count)
                 for s in live { #expect(expected[p + "/" + s.segmentID]?.withoutTokenCache == s.withoutTokenCache) }
             }
@@ -132,7 +132,7 @@ import ContextStoreTestSupport
         }
         bad = seg("big", "p", String(repeating: "x", count: SegmentLimits.maxRecordBytes + 1))
         await #expect(throws: StoreError.self) { try await store.put(bad) }
-        #expect(try await store.scan(project: "p").isEmpty)
+        #expect(try store.scan(project: "p").isEmpty)
         store.close()
     }
 

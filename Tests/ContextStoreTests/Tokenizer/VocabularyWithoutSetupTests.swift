@@ -61,7 +61,7 @@ struct VocabularyWithoutSetupTests {
                 try await store.put(segments)
                 let computed = store.tokens.countsComputed.load(ordering: .relaxed)
                 if computed != segments.count { lines.append("FAIL: \(encoding.rawValue): \(computed) texts counted") }
-                for (i, s) in try await store.get(project: "p", ids: segments.map(\.segmentID)).enumerated() {
+                for (i, s) in try store.get(project: "p", ids: segments.map(\.segmentID)).enumerated() {
                     lines.append("COUNT \(encoding.rawValue) \(i) \(s.tokens ?? -1)")
                 }
             } catch {
