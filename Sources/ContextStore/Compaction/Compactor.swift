@@ -1,32 +1,5 @@
 import CContextStoreSupport
 
-/// What `compact()` did.
-public struct CompactionReport: Sendable, Equatable {
-    /// Jobs run (each merges a run of index files and their logs).
-    public var jobs = 0
-    /// Log bytes read.
-    public var bytesIn: Int64 = 0
-    /// Log bytes written.
-    public var bytesOut: Int64 = 0
-    /// Records read.
-    public var recordsIn = 0
-    /// Records kept (live puts, and tombstones still needed).
-    public var recordsOut = 0
-    /// Wall-clock seconds spent in jobs.
-    public var seconds = 0.0
-
-    /// An empty report (for an app's own tests and stubs).
-    public init() {}
-
-    mutating func add(_ o: CompactionOutput) {
-        jobs += 1
-        bytesIn += o.plan.inputBytes
-        bytesOut += o.bytesOut
-        recordsIn += o.recordsIn
-        recordsOut += o.recordsOut
-    }
-}
-
 /// The compaction thread. It asks the writer for a plan (`CompactionEdits.plan`), runs the
 /// job on its own thread (reading inputs, writing outputs no MANIFEST names yet), and has
 /// the writer apply the edit the output makes (`CompactionEdits.edit`, `StoreState.apply`),
@@ -195,12 +168,6 @@ final class Compactor: @unchecked Sendable {
         for f in plan.outputFiles { try? FileSystem.unlink(layout.logFile(project: plan.projectNumber, file: f)) }
         try? FileSystem.unlink(layout.indexFile(project: plan.projectNumber, index: plan.outputIndex))
     }
-}
-
-func sleepNanoseconds(_ ns: UInt64) {
-    var ts = timespec(tv_sec: Int(ns / 1_000_000_000), tv_nsec: Int(ns % 1_000_000_000))
-    var rest = timespec()
-    while nanosleep(&ts, &rest) != 0 { ts = rest }
 }
 
 #if canImport(Glibc)

@@ -1,32 +1,4 @@
-/// What open found and repaired. Returned by `ContextStore.recoveryReport`.
-public struct RecoveryReport: Sendable, Equatable {
-    /// An active log file whose end held an incomplete write, cut at open.
-    public struct TornTail: Sendable, Equatable {
-        /// The log file's path.
-        public var file: String
-        /// The length it was cut to (the end of its last whole batch).
-        public var validEnd: Int64
-        /// Bytes cut off.
-        public var droppedBytes: Int64
-    }
-    /// Incomplete writes cut off the end of active log files.
-    public var tornTails: [TornTail] = []
-    /// Files and directories no manifest named (left by a crash before a publish), removed.
-    public var removedOrphans: [String] = []
-    /// Whether the store was created by this open.
-    public var created = false
-    /// Projects whose index files could not be used and whose index was rebuilt from the log.
-    public var rebuiltIndexes: [String] = []
-}
 
-/// The state of a project's active (unsealed) log file after the open-time scan.
-struct ActiveFileState: Sendable {
-    var number: UInt32
-    var size: Int64
-    var recordCount: UInt64
-    var firstSeq: UInt64
-    var lastSeq: UInt64
-}
 
 /// Open-time recovery (SPEC.md, "Recovery"). It reads the manifest, checks every sealed
 /// file's presence, header and size, scans each project's active file to its last whole

@@ -68,15 +68,27 @@ final class WriteQueue: @unchecked Sendable {
         return try r.get()
     }
 
+    /// Enqueues `body` as a control request whose result goes to `completion`, which is
+    /// called exactly once: with `body`'s result, or at once with `.closed` or
+    /// `.readOnlyAfterFailure` if the queue takes no more requests. (A `.control` request
+    /// has no completion of its own for `submit` to fail, so the check is made here.)
     private func submitControl<T: Sendable>(session: UInt64?, _ body: @escaping @Sendable (StoreState) throws(StoreError) -> T,
                                             _ completion: @escaping @Sendable (Result<T, StoreError>) -> Void) {
-        submit(.control(session: session) { [self] state in
+        let request = WriteRequest.control(session: session) { [self] state in
             if let f = lock.withLock({ failure }) { return completion(.failure(.readOnlyAfterFailure(cause: f))) }
             do throws(StoreError) { completion(.success(try body(state))) } catch {
                 if case .io = error { fail(error) }
                 completion(.failure(error))
             }
-        })
+        }
+        let rejected: StoreError? = lock.withLock {
+            if closing { return .closed }
+            if let f = failure { return .readOnlyAfterFailure(cause: f) }
+            queue.append(request)
+            lock.broadcast()
+            return nil
+        }
+        if let error = rejected { completion(.failure(error)) }
     }
 
     /// Stops the thread after everything queued is written and synced (and the memtables

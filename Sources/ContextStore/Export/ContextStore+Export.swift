@@ -1,27 +1,4 @@
-/// The forms `export` writes (Docs/FORMAT.md section 2).
-public enum ExportFormat: String, Sendable, CaseIterable {
-    /// `stashed/<project>.json`: `{"segments": [...]}` as `json.dump(..., indent=2)`.
-    case sharded
-    /// `stashed/<project>_<YYYY-MM>.json` by month of `created_at`, same content.
-    case monthly
-    /// `storage.json`: every project with its derived `indexes`.
-    case legacy
-    /// `segments.ndjson`: one compact segment a line, every project.
-    case ndjson
-}
 
-/// What an export wrote.
-public struct ExportReport: Sendable {
-    /// Paths of the files written, in the order they were finished.
-    public var files: [String] = []
-    /// Segments written (each live segment of each project exported, once).
-    public var segments = 0
-    /// Bytes written, over all files.
-    public var bytes = 0
-
-    /// An empty report (for an app's own tests and stubs).
-    public init() {}
-}
 
 extension ContextStore {
     /// Calls `body` with each live segment of `project` in the order of its latest write (the
@@ -192,36 +169,5 @@ extension ContextStore {
             try commit(file)
         }
         return report
-    }
-}
-
-/// One output file: written as `<directory>/.ctxstore-export-<number>.tmp`, then synced and
-/// renamed to `<directory>/<name>` by `commit`. The temporary name is short (a 255-byte
-/// output name plus `.tmp` would pass `NAME_MAX`) and is never an output's name (those end
-/// in `.json` or `.ndjson`); `number` keeps the files open at once (monthly) apart.
-final class ExportFile {
-    let path: String
-    private let temporaryPath: String
-    private let handle: FileHandle
-    private var offset: Int64 = 0
-
-    init(directory: String, name: String, number: Int) throws {
-        path = directory + "/" + name
-        temporaryPath = directory + "/.ctxstore-export-" + String(number) + ".tmp"
-        handle = try FileHandle.createTruncating(temporaryPath)
-    }
-
-    var sink: JSONChunkSink {
-        { [unowned self] chunk in
-            try self.handle.write(chunk, at: self.offset)
-            self.offset += Int64(chunk.count)
-        }
-    }
-
-    /// Returns the file's size.
-    func commit() throws -> Int {
-        try handle.sync()
-        try FileSystem.rename(temporaryPath, path)
-        return Int(offset)
     }
 }
