@@ -1,6 +1,7 @@
 /// The one function that carries out `StoreEdit`s (LevelDB's `LogAndApply`).
 extension StoreState {
-    /// Applies `edits` (each to a different project, or in order to one), in four steps:
+    /// Applies `edits` (each to a different project: an edit is built against the state
+    /// before any of them is installed), in four steps:
     /// 1. the deletion files they need, each the next revision of its index file's (written
     ///    and synced, with the index directory), named by no MANIFEST yet;
     /// 2. one MANIFEST publish naming all of it: the commit point (a crash before it leaves
@@ -14,6 +15,7 @@ extension StoreState {
         var installs: [(slot: Int, change: IndexChange)] = []
         var retiredPaths: [String] = []
         var retiredLogFiles: [FileLifetimes.Key] = []
+        precondition(Set(edits.map(\.slot)).count == edits.count, "one edit per project in an apply")
         for edit in edits {
             let (change, paths) = try prepare(edit)
             installs.append((edit.slot, change))
