@@ -1,42 +1,3 @@
-/// Segments and tokens of one tier of a project.
-public struct TierTotals: Sendable, Equatable {
-    /// Live segments.
-    public var segments: Int = 0
-    /// Their tokens (cached counts).
-    public var tokens: Int = 0
-
-    /// Totals (for an app's own tests and stubs).
-    public init(segments: Int = 0, tokens: Int = 0) {
-        self.segments = segments
-        self.tokens = tokens
-    }
-}
-
-/// Per-tier totals of a project's live segments, kept as records come and go.
-public struct ProjectTotals: Sendable, Equatable {
-    /// Zero in every tier (for an app's own tests and stubs).
-    public init() {}
-
-    /// One entry per tier, in `SegmentTier.allCases` order (read it through the subscript).
-    public var byTier: [TierTotals] = SegmentTier.allCases.map { _ in TierTotals() }
-
-    /// The totals of one tier. Cost: constant.
-    public subscript(tier: SegmentTier) -> TierTotals {
-        get { byTier[Int(tier.code)] }
-        set { byTier[Int(tier.code)] = newValue }
-    }
-
-    /// Live segments over all tiers.
-    public var segments: Int { byTier.reduce(0) { $0 + $1.segments } }
-    /// Tokens over all tiers.
-    public var tokens: Int { byTier.reduce(0) { $0 + $1.tokens } }
-
-    mutating func add(_ d: DocInfo, _ sign: Int) {
-        byTier[Int(d.tier)].segments += sign
-        byTier[Int(d.tier)].tokens += sign * Int(d.tokens)
-    }
-}
-
 /// The index of one project: sealed index files (oldest first) and the memtable. It lives
 /// in an `IndexPair`: the writer thread changes a copy no reader is in (no I/O inside);
 /// searches and gets read the other copy without a lock.
@@ -153,20 +114,4 @@ final class ProjectIndex: @unchecked Sendable {
     func segmentID(source: Int, doc: UInt32) -> String {
         source == files.count ? memtable.ids[Int(doc)] : files[source].reader.segmentID(Int(doc))
     }
-}
-
-/// What an applied `StoreEdit` changes in a project's index (`ProjectIndex.install`).
-struct IndexChange {
-    /// Positions in `files` that `added` replaces (empty range: an insertion there).
-    var replacing: Range<Int>
-    var added: [IndexFileState] = []
-    /// Newly dead docs by index file number.
-    var kills: [UInt32: [UInt32]] = [:]
-    /// New persisted bitmaps and deletion versions, by index file number.
-    var persisted: [UInt32: (bitmap: Bitmap, revision: UInt32)] = [:]
-    /// A seal's new memtable start.
-    var memtableStart: LogPosition? = nil
-    /// A compaction's doc maps, by input file number (see `StoreEdit.remap`).
-    var remap: [UInt32: [UInt32]] = [:]
-    var totals: ProjectTotals? = nil
 }

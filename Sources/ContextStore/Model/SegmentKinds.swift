@@ -32,20 +32,6 @@ public enum SegmentTier: String, Sendable, Hashable, CaseIterable {
     case archive
 }
 
-/// `line_range`: a pair of line numbers. Values are kept as given (the format puts no
-/// constraint on them beyond being integers).
-public struct LineRange: Sendable, Hashable {
-    /// The first line.
-    public var start: Int
-    /// The last line.
-    public var end: Int
-    /// A range, kept as given (no order or sign is checked). Cost: none.
-    public init(_ start: Int, _ end: Int) {
-        self.start = start
-        self.end = end
-    }
-}
-
 // Stable one-byte codes used by the binary record format (SPEC.md, "Segment body").
 // Never renumber: old records would be misread.
 extension SegmentType {

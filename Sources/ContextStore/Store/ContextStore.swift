@@ -1,17 +1,6 @@
 import Dispatch
 import Synchronization
 
-/// What `delete` did: ids in the order asked, each once (compared by UTF-8 bytes).
-public struct DeleteReport: Sendable, Equatable {
-    /// An empty report (for an app's own tests and stubs).
-    public init() {}
-
-    /// Ids that were live and are now deleted (durably, when `delete` returns).
-    public var deleted: [String] = []
-    /// Ids with no live segment in the project: nothing was written for them.
-    public var notLive: [String] = []
-}
-
 /// One compaction progress report on its way from the compaction thread to the caller.
 private struct CompactionProgress: Sendable {
     var done: Int64

@@ -72,22 +72,3 @@ final class ReadView: @unchecked Sendable {
         lock.withLock { $0.statistics = statistics }
     }
 }
-
-/// What readers see of one project's log: its files in log order, and for each how many
-/// bytes hold whole, acknowledged batches.
-struct ProjectSnapshot: Sendable {
-    var number: UInt64
-    var projectID: String
-    var files: [(number: UInt32, size: Int64)]
-}
-
-/// The writer's counters (group commit is observable: tests and benchmarks read them).
-struct WriterStatistics: Sendable, Equatable {
-    var groups = 0
-    var writes = 0
-    var syncs = 0
-    var records = 0
-    var manifestPublishes = 0
-    var seals = 0
-    var compactions = 0
-}
