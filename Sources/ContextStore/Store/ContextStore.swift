@@ -285,7 +285,7 @@ public final class ContextStore: Sendable {
 
     /// Project ids with at least one record, in creation order.
     ///
-    /// - Throws: `.closed`. Cost: a copy of the project list under the writer's lock.
+    /// - Throws: `.closed`. Cost: a copy of the project list under the read view's lock (never waits for the writer).
     public func projectIDs() throws(StoreError) -> [String] {
         try checkOpen()
         return view.allProjects().map(\.projectID)

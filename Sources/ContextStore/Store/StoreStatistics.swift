@@ -98,7 +98,7 @@ public struct ProjectTotalsEntry: Sendable, Equatable {
 extension ContextStore {
     /// Writer counters since open (groups, writes, syncs, records, publishes, seals,
     /// compactions). Readable after `close()` (the counters as they were).
-    /// Cost: a copy under the writer's lock.
+    /// Cost: a copy under the read view's lock (never waits for the writer).
     public var writeStatistics: WriteStatistics { WriteStatistics(view.statistics) }
 
     /// Active tier counters: hits, misses, evictions, and what it holds. Readable after
