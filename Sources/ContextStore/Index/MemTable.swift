@@ -25,6 +25,9 @@ final class MemTable {
     /// persisted by the seal of this memtable.
     private(set) var kills: [(file: UInt32, doc: UInt32)] = []
 
+    /// Holds neither docs nor kills: sealing it would change nothing the index knows.
+    var isEmpty: Bool { docCount == 0 && kills.isEmpty }
+
     init(start: LogPosition) {
         self.start = start
     }

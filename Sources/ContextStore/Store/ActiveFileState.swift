@@ -5,4 +5,11 @@ struct ActiveFileState: Sendable {
     var recordCount: UInt64
     var firstSeq: UInt64
     var lastSeq: UInt64
+
+    /// The MANIFEST entry recording this state: `sealed` when the file is rolled, not
+    /// sealed when a clean close records how far the active file is verified.
+    func manifestEntry(sealed: Bool) -> Manifest.LogFileEntry {
+        Manifest.LogFileEntry(number: number, sealed: sealed, size: size, recordCount: recordCount,
+                              firstSeq: firstSeq, lastSeq: lastSeq)
+    }
 }

@@ -45,10 +45,10 @@ public final class ContextStore: Sendable {
     private let isClosed = Atomic<Bool>(false)
 
     private init(directory: String, configuration: Configuration, lock: DirectoryLock,
-                 writer: WriteQueue, view: ReadView, logMaps: LogMapCache, report: RecoveryReport) {
+                 layout: StoreLayout, writer: WriteQueue, view: ReadView, logMaps: LogMapCache, report: RecoveryReport) {
         self.directory = directory
         self.configuration = configuration
-        self.layout = StoreLayout(root: directory)
+        self.layout = layout
         self.directoryLock = lock
         self.writer = writer
         self.view = view
@@ -99,7 +99,7 @@ public final class ContextStore: Sendable {
         let state = try StoreState(layout: layout, configuration: configuration, recovered: recovered,
                                    indexes: indexes, view: view)
         lock.recordHolder()
-        return ContextStore(directory: directory, configuration: configuration, lock: lock,
+        return ContextStore(directory: directory, configuration: configuration, lock: lock, layout: layout,
                             writer: WriteQueue(state: state), view: view, logMaps: logMaps, report: recovered.report)
     }
 

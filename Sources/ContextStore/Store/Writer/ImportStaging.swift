@@ -61,13 +61,8 @@ final class ImportStaging {
             nextProjectNumber = number + 1
             s = StagedProject(projectID: projectID, number: number, isNew: true, nextFile: 1, nextIndex: 1, indexer: indexer)
         }
-        do throws(IOError) {
-            if s.isNew {
-                try FileSystem.makeDirectory(layout.projectDirectory(s.number))
-                try FileSystem.makeDirectory(layout.logDirectory(s.number))
-            }
-            try FileSystem.makeDirectory(layout.indexDirectory(s.number))
-        } catch { throw StoreError(error) }
+        if s.isNew { try state.makeProjectDirectories(s.number) }
+        do throws(IOError) { try FileSystem.makeDirectory(layout.indexDirectory(s.number)) } catch { throw StoreError(error) }
         s.log = SealedLogWriter(directory: layout.logFiles(s.number), projectNumber: s.number, storeUUID: state.manifest.storeUUID,
                                 logFileSize: state.configuration.logFileSize, deferSync: true) { [unowned state, unowned s] in
             Self.nextNumber(s, \.nextFileNumber, \.nextFile, state)
@@ -111,10 +106,7 @@ final class ImportStaging {
                 }
             }
         }
-        let c = state.configuration
-        if s.textBytesSinceSeal >= c.indexSealBytes || s.docsSinceSeal >= c.indexSealDocs {
-            try sealStaged(s, state)
-        }
+        if state.sealDue(docs: s.docsSinceSeal, textBytes: s.textBytesSinceSeal) { try sealStaged(s, state) }
     }
 
     /// The next staged log file or index number: from the MANIFEST's counter for an
@@ -191,7 +183,7 @@ final class ImportStaging {
         for s in order {
             guard let p = state.slot(of: s.projectID) else { continue }
             let m = state.indexes[p]!.writerView.memtable
-            if m.docCount > 0 || !m.kills.isEmpty || state.active[p]!.state.size > Int64(LogFormat.fileHeaderSize) {
+            if !m.isEmpty || state.active[p]!.state.size > Int64(LogFormat.fileHeaderSize) {
                 try state.seal(p)
             }
         }
@@ -217,7 +209,7 @@ final class ImportStaging {
         guard let p = state.slot(of: s.projectID) else {
             var entry = Manifest.ProjectEntry(number: s.number, projectID: s.projectID, nextFileNumber: s.nextFile, files: [])
             entry.nextIndexNumber = s.nextIndex
-            let p = try state.addProject(entry, files: [])
+            let p = try state.addProject(entry)
             return StoreEdit(slot: p, replacing: 0..<0, added: added, insertedLogFiles: logFiles, totals: s.index.totals)
         }
         let pi = state.indexes[p]!.writerView

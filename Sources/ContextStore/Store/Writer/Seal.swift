@@ -3,7 +3,12 @@
 extension StoreState {
     /// Whether a memtable has reached the seal thresholds.
     func needsSeal(_ m: MemTable) -> Bool {
-        m.textBytes >= configuration.indexSealBytes || m.docCount >= configuration.indexSealDocs
+        sealDue(docs: m.docCount, textBytes: m.textBytes)
+    }
+
+    /// The seal thresholds, for a memtable or for what an import staged since its last seal.
+    func sealDue(docs: Int, textBytes: Int) -> Bool {
+        textBytes >= configuration.indexSealBytes || docs >= configuration.indexSealDocs
     }
 
     /// Seals slot `p`'s memtable and applies the edit: afterwards the index files cover
@@ -17,7 +22,7 @@ extension StoreState {
     /// nothing), and before a full compaction (so that it covers everything written so far).
     func sealAll() throws(StoreError) {
         for (p, pair) in indexes.sorted(by: { $0.key < $1.key })
-            where pair.writerView.memtable.docCount > 0 || !pair.writerView.memtable.kills.isEmpty {
+            where !pair.writerView.memtable.isEmpty {
             try seal(p)
         }
     }

@@ -20,7 +20,7 @@ final class StagedProject: @unchecked Sendable {
     /// How many of `log.entries` index files own (or will, once the indexer gets to it).
     var sealedFiles = 0
     /// Written since the last seal: the writer's seal decision (the memtable is the
-    /// indexer's, behind it), on the same thresholds as `StoreState.needsSeal`.
+    /// indexer's, behind it), by `StoreState.sealDue`.
     var docsSinceSeal = 0
     var textBytesSinceSeal = 0
     /// Builds `index` behind the writer (shared by the import's projects).

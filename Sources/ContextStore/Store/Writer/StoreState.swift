@@ -66,19 +66,24 @@ final class StoreState: @unchecked Sendable {
     func slot(for projectID: String, created: inout Bool) throws(StoreError) -> Int {
         if let i = slot(of: projectID) { return i }
         let number = manifest.nextProjectNumber
+        try makeProjectDirectories(number)
+        created = true
+        return try addProject(Manifest.ProjectEntry(number: number, projectID: projectID, nextFileNumber: 1, files: []))
+    }
+
+    /// Creates a new project's directory and its log directory (its index directory comes
+    /// with its first index file).
+    func makeProjectDirectories(_ number: UInt64) throws(StoreError) {
         do throws(IOError) {
             try FileSystem.makeDirectory(layout.projectDirectory(number))
             try FileSystem.makeDirectory(layout.logDirectory(number))
         } catch { throw StoreError(error) }
-        created = true
-        return try addProject(Manifest.ProjectEntry(number: number, projectID: projectID, nextFileNumber: 1, files: []),
-                              files: [])
     }
 
     /// Appends a project whose directories exist: its entry (not yet published), a first
-    /// active file after `entry.files`, and its index pair holding `files` (an import's
-    /// new project, whose files the next publish names).
-    func addProject(_ entry: Manifest.ProjectEntry, files: [IndexFileState]) throws(StoreError) -> Int {
+    /// active file after `entry.files`, and an empty index pair (an import's new project
+    /// gets its index files through the edit that follows).
+    func addProject(_ entry: Manifest.ProjectEntry) throws(StoreError) -> Int {
         let i = manifest.projects.count
         manifest.nextProjectNumber = max(manifest.nextProjectNumber, entry.number + 1)
         manifest.projects.append(entry)
@@ -88,7 +93,7 @@ final class StoreState: @unchecked Sendable {
         manifest.projects[i].indexedThrough = start
         let totals = entry.totals
         indexes[i] = IndexPair {
-            ProjectIndex(number: entry.number, projectID: entry.projectID, files: files, memtableStart: start, totals: totals)
+            ProjectIndex(number: entry.number, projectID: entry.projectID, files: [], memtableStart: start, totals: totals)
         }
         return i
     }
@@ -99,12 +104,9 @@ final class StoreState: @unchecked Sendable {
         let current = active[p]!
         do throws(IOError) { try current.handle.sync() } catch { throw StoreError(error) }
         stats.syncs += 1
-        let st = current.state
         let last = manifest.projects[p].files.count - 1
-        manifest.projects[p].files[last] = Manifest.LogFileEntry(
-            number: st.number, sealed: true, size: st.size, recordCount: st.recordCount,
-            firstSeq: st.firstSeq, lastSeq: st.lastSeq)
-        manifest.lastSequence = max(manifest.lastSequence, st.lastSeq)
+        manifest.projects[p].files[last] = current.state.manifestEntry(sealed: true)
+        manifest.lastSequence = max(manifest.lastSequence, current.state.lastSeq)
         active[p] = nil
         try startNewFile(p)
     }
@@ -179,9 +181,7 @@ final class StoreState: @unchecked Sendable {
         var changed = false
         for (p, a) in active {
             let last = manifest.projects[p].files.count - 1
-            let st = a.state
-            let entry = Manifest.LogFileEntry(number: st.number, sealed: false, size: st.size,
-                                              recordCount: st.recordCount, firstSeq: st.firstSeq, lastSeq: st.lastSeq)
+            let entry = a.state.manifestEntry(sealed: false)
             if manifest.projects[p].files[last] != entry {
                 manifest.projects[p].files[last] = entry
                 changed = true

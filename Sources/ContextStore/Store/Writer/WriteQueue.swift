@@ -35,14 +35,20 @@ final class WriteQueue: @unchecked Sendable {
     /// Enqueues a request; it fails at once (its completion called here) if the queue is
     /// closed or the store read-only.
     func submit(_ request: WriteRequest) {
-        let rejected: (StoreError, WriteCompletion)? = lock.withLock {
-            if closing { return (.closed, request.completion) }
-            if let f = failure { return (.readOnlyAfterFailure(cause: f), request.completion) }
+        if let error = enqueue(request) { request.completion(.failure(error)) }
+    }
+
+    /// Appends `request` to the queue, or returns why the queue takes no more requests
+    /// (closed, or read-only after a failure); the caller then fails the request's own
+    /// completion.
+    private func enqueue(_ request: WriteRequest) -> StoreError? {
+        lock.withLock {
+            if closing { return .closed }
+            if let f = failure { return .readOnlyAfterFailure(cause: f) }
             queue.append(request)
             lock.broadcast()
             return nil
         }
-        if let (error, completion) = rejected { completion(.failure(error)) }
     }
 
     /// Runs `body` on the writer thread and returns its result (`session`: as a step of
@@ -71,7 +77,7 @@ final class WriteQueue: @unchecked Sendable {
     /// Enqueues `body` as a control request whose result goes to `completion`, which is
     /// called exactly once: with `body`'s result, or at once with `.closed` or
     /// `.readOnlyAfterFailure` if the queue takes no more requests. (A `.control` request
-    /// has no completion of its own for `submit` to fail, so the check is made here.)
+    /// has no completion of its own for `submit` to fail: its rejection goes here.)
     private func submitControl<T: Sendable>(session: UInt64?, _ body: @escaping @Sendable (StoreState) throws(StoreError) -> T,
                                             _ completion: @escaping @Sendable (Result<T, StoreError>) -> Void) {
         let request = WriteRequest.control(session: session) { [self] state in
@@ -81,14 +87,7 @@ final class WriteQueue: @unchecked Sendable {
                 completion(.failure(error))
             }
         }
-        let rejected: StoreError? = lock.withLock {
-            if closing { return .closed }
-            if let f = failure { return .readOnlyAfterFailure(cause: f) }
-            queue.append(request)
-            lock.broadcast()
-            return nil
-        }
-        if let error = rejected { completion(.failure(error)) }
+        if let error = enqueue(request) { completion(.failure(error)) }
     }
 
     /// Stops the thread after everything queued is written and synced (and the memtables
@@ -110,11 +109,16 @@ final class WriteQueue: @unchecked Sendable {
         let cause = error.description
         lock.withLock { if failure == nil { failure = cause } }
         if state.importStaging != nil {
-            state.importRollback()
-            let waiting = deferred
-            deferred = []
+            let waiting = abandonImport()
             lock.withLock { queue.insert(contentsOf: waiting, at: 0) }
         }
+    }
+
+    /// Rolls the open import back and returns the requests it held back, in order.
+    private func abandonImport() -> [WriteRequest] {
+        state.importRollback()
+        defer { deferred = [] }
+        return deferred
     }
 
     private func run() {
@@ -137,10 +141,7 @@ final class WriteQueue: @unchecked Sendable {
             }
             if shouldStop {
                 if state.importStaging != nil {  // an import left open at close never happened
-                    state.importRollback()
-                    let waiting = deferred
-                    deferred = []
-                    process(waiting)
+                    process(abandonImport())
                 }
                 if lock.withLock({ failure }) == nil {
                     do throws(StoreError) { try state.closeCleanly() } catch { fail(error) }
