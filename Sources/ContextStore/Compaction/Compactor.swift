@@ -98,7 +98,10 @@ final class Compactor: @unchecked Sendable {
         lastChange = change
         do throws(StoreError) {
             for p in try writer.performBlocking({ $0.projectSlots }) {
-                while let plan = try writer.performBlocking({ CompactionEdits.plan($0, p, full: false) }) {
+                // A full compaction asked for (or a stop) goes first: under steady ingest
+                // with small seals there is always a next plan, and the pass would never end.
+                while !lock.withLock({ !requests.isEmpty || stopping }),
+                      let plan = try writer.performBlocking({ CompactionEdits.plan($0, p, full: false) }) {
                     _ = try runJob(plan, progress: nil, done: 0, total: 0)
                 }
             }

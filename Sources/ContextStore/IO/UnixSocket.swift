@@ -99,6 +99,12 @@ final class UnixSocket: @unchecked Sendable {
         }
     }
 
+    /// Makes `read` fail with `EAGAIN` after `milliseconds` without data (0: wait forever).
+    func setReceiveTimeout(milliseconds: Int) {
+        var tv = timeval(tv_sec: milliseconds / 1000, tv_usec: Int((milliseconds % 1000) * 1000))
+        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+
     /// Wakes any thread blocked in `accept` or `read` on this socket (they then fail or see
     /// end of stream); the descriptor stays open until deinit.
     func shutdown() {

@@ -48,10 +48,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .locked(p, holder?) where holder == getpid():
             "store at \(p) is already open for writing by another handle in this process; close it first"
         case let .locked(p, holder?):
-            "store at \(p) is locked by process \(holder)\(Self.commandLine(of: holder)), which does not take forwarded "
+            "store at \(p) is locked by process \(holder)\(Self.commandLine(of: holder)), which does not answer forwarded "
                 + "writes; wait for that process to finish or stop it (the lock is released when it exits)"
         case let .locked(p, nil):
-            "store at \(p) is locked by another process, which does not take forwarded writes; wait for "
+            "store at \(p) is locked by another process, which does not answer forwarded writes; wait for "
                 + "that process to finish or stop it (the lock is released when it exits)"
         case let .io(op, p, e): "\(op) \(p): \(IOError(op: op, path: p, errno: e).errnoText)"
         case let .diskFull(p): "no space left on device writing \(p)"

@@ -23,6 +23,9 @@ final class WriteClient: Sendable {
         var nextNumber: UInt64 = 1
     }
 
+    /// How long a new connection waits for the holder's hello.
+    static let helloTimeoutMilliseconds = 2_000
+
     init(socketPath: String) {
         self.socketPath = socketPath
         var g = SystemRandomNumberGenerator()
@@ -57,10 +60,14 @@ final class WriteClient: Sendable {
     /// The live connection, or a new one. Throws `.notConnected` when nobody answers.
     private func connect() throws(ForwardingFailure) -> Connection {
         if let c = state.withLock({ $0.connection }), !c.isBroken { return c }
-        guard let socket = try? UnixSocket.connect(path: socketPath),
-              (try? socket.write(ForwardCodec.clientHello(client: clientID))) != nil,
+        guard let socket = try? UnixSocket.connect(path: socketPath) else { throw .notConnected }
+        // A live holder answers the hello from its connection thread at once; one that is
+        // stopped (SIGSTOP) or wedged does not, and counts as not answering.
+        socket.setReceiveTimeout(milliseconds: Self.helloTimeoutMilliseconds)
+        guard (try? socket.write(ForwardCodec.clientHello(client: clientID))) != nil,
               let hello = try? socket.read(count: ForwardCodec.serverHelloSize),
               let instance = try? ForwardCodec.helloID(hello) else { throw .notConnected }
+        socket.setReceiveTimeout(milliseconds: 0)  // replies may take as long as the write does
         let c = Connection(socket: socket, instance: instance)
         state.withLock { $0.connection = c }
         c.startReading()
