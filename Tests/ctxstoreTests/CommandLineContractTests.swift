@@ -115,11 +115,17 @@ import ContextStoreTestSupport
         #expect(s4 == 0 && out4.contains("Exit status") && out4.contains("64 usage error"), "\(out4)")
     }
 
+    /// Reads work beside a holder; a write to a holder that takes no forwarded writes (the
+    /// one case where waiting cannot help) fails at once, naming the holder.
     @Test func aLockedStoreNamesItsHolder() throws {
         let tmp = TempDir("cli-locked"); defer { tmp.cleanup() }
-        let store = try ContextStore.open(directory: tmp.path)
+        var exclusive = Configuration()
+        exclusive.acceptForwardedWrites = false
+        let store = try ContextStore.open(directory: tmp.path, configuration: exclusive)
         defer { store.close() }
-        let (status, _, err) = try runCtxstore(["stats", "--store", tmp.path])
+        let (s1, out1, err1) = try runCtxstore(["stats", "--store", tmp.path])
+        #expect(s1 == 0, "\(out1)\(err1)")
+        let (status, _, err) = try runCtxstore(["delete", "--store", tmp.path, "--project", "p", "x"])
         #expect(status == 1)
         #expect(err.contains("locked by process \(getpid())") && err.contains("wait for that process"), "\(err)")
     }

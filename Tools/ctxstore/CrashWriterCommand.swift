@@ -29,6 +29,7 @@ struct CrashWriterCommand: AsyncParsableCommand {
         var configuration = Configuration(durability: .syncEachBatch, logFileSize: logFileSize, batchTargetBytes: 8 << 10,
                                           indexSealDocs: sealDocs)
         configuration.compactionMergeFactor = 3
+        configuration.forwardWrites = false  // the crash tests' child must hold the store itself
         let store = try ContextStore.open(directory: options.directory, configuration: configuration)
         try await withThrowingTaskGroup(of: Void.self) { group in
             if compact {

@@ -117,17 +117,25 @@ struct StoreOptions: ParsableArguments {
         return (home.hasSuffix("/") ? String(home.dropLast()) : home) + "/.contextstore"
     }
 
-    /// Opens the store for a command that writes: it is created if missing.
+    /// Opens the store for a command that writes: it is created if missing. If another
+    /// process holds it (an assistant's server, say), the writes are forwarded to that
+    /// process, which applies them and answers once they are durable.
     func openForWriting(_ configuration: Configuration = Configuration()) throws -> ContextStore {
         try ContextStore.open(directory: directory, configuration: configuration)
     }
 
     /// Opens the store for a command that only reads: a missing store is an error
-    /// ("no store at PATH") and nothing is created.
+    /// ("no store at PATH") and nothing is created. A store another process holds is opened
+    /// read-only beside it (a consistent view of what it acknowledged).
     func openExisting(_ configuration: Configuration = Configuration()) throws -> ContextStore {
         var c = configuration
         c.createIfMissing = false
-        return try ContextStore.open(directory: directory, configuration: c)
+        c.forwardWrites = false
+        do {
+            return try ContextStore.open(directory: directory, configuration: c)
+        } catch StoreError.locked {
+            return try ContextStore.open(directory: directory, mode: .readOnly, configuration: c)
+        }
     }
 }
 

@@ -6,11 +6,12 @@ import Darwin
 
 /// The store's `LOCK`: an exclusive `flock` held for as long as the store is open for
 /// writing. The kernel releases it when the holder dies (even by SIGKILL), so a crashed
-/// process never leaves the store locked. A second open, in this process or another,
-/// fails at once with `.held`.
+/// process never leaves the store locked. A second attempt, in this process or another,
+/// fails at once with `.held` (the store then forwards its writes to the holder, or refuses).
 ///
 /// Once an open has succeeded, the holder writes its process id into the file (decimal,
-/// then a newline; `recordHolder`) so that a refused open can name it, and empties the
+/// then a newline, then `forwarding` and a newline if it answers forwarded writes;
+/// `recordHolder`) so that a refused open can name it, and empties the
 /// file again when it releases the lock. An open that fails (corruption, say) never
 /// writes it, so a refused open changes no byte of the store. The content is a hint for
 /// messages only: the `flock` is the lock, and an id is reported only while a process
@@ -43,15 +44,28 @@ final class DirectoryLock: Sendable {
         self.fd = fd
     }
 
-    /// Writes this process's id into the file, after the open it guards has succeeded.
+    /// Writes this process's id into the file, after the open it guards has succeeded, and
+    /// a second line `forwarding` when the holder answers forwarded writes on its socket.
     /// Best effort: a store on a full disk must still open, so a failed write is ignored
     /// (a refused open then just cannot name the holder).
-    func recordHolder() {
-        let text = Array("\(getpid())\n".utf8)
+    func recordHolder(serving: Bool = false) {
+        let text = Array("\(getpid())\n\(serving ? "forwarding\n" : "")".utf8)
         if ftruncate(fd, 0) == 0 {
             _ = text.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
             recorded.withLock { $0 = true }
         }
+    }
+
+    /// What the holder of the lock at `path` recorded, read without locking: its process id
+    /// (nil while it is still opening, or if it died) and whether it answers forwarded writes.
+    static func holder(at path: String) -> (pid: Int32?, serving: Bool) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return (nil, false) }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+        let serving = n > 0 && String(decoding: buffer.prefix(n), as: UTF8.self).contains("\nforwarding\n")
+        return (readHolder(fd), serving)
     }
 
     /// The process id written by the holder, if the file holds one.

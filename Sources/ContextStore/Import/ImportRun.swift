@@ -101,7 +101,7 @@ struct ImportRun {
         guard !chunk.isEmpty else { return }
         let segments = chunk, transaction = transaction, previous = inFlight.last?.task
         let task = Task<Outcome, Never> {
-            let prepared: Result<[WriteOperation], StoreError>
+            let prepared: Result<ImportTransaction.PreparedChunk, StoreError>
             do throws(StoreError) { prepared = .success(try transaction.prepare(segments)) } catch { prepared = .failure(error) }
             if let previous {
                 guard case .staged = await previous.value else { return .skipped }

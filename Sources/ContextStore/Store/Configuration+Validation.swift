@@ -57,5 +57,6 @@ extension Configuration {
         try check(activeTierMaxBytes >= 0, "activeTierMaxBytes", activeTierMaxBytes, "0 or more bytes")
         try check(compactionBytesPerSecond >= 0, "compactionBytesPerSecond", compactionBytesPerSecond,
                   "0 (unthrottled) or more")
+        try check(forwardingWaitMilliseconds >= 0, "forwardingWaitMilliseconds", forwardingWaitMilliseconds, "0 or more")
     }
 }

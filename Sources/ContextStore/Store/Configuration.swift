@@ -57,6 +57,18 @@ public struct Configuration: Sendable {
     /// compaction time for search latency and write throughput on a busy machine.
     /// Allowed: 0 or more.
     public var compactionBytesPerSecond = 0
+    /// What `open(mode: .readWrite)` does when another process holds the store: true (the
+    /// default) returns a forwarding handle whose writes the holder applies; false throws
+    /// `.locked`, as a store with one writer would.
+    public var forwardWrites = true
+    /// How long a forwarding handle waits for a holder that has the lock but does not answer
+    /// on its socket yet (it is starting, or is busy recovering) before a write throws
+    /// `.locked`. Allowed: 0 or more milliseconds.
+    public var forwardingWaitMilliseconds = 10_000
+    /// Whether a holder answers writes that other processes forward to it (on the socket
+    /// `WRITER.sock` in the store directory). False keeps the store to this handle: other
+    /// processes may still read it, and their writes fail with `.locked` at once.
+    public var acceptForwardedWrites = true
 
     /// The defaults. Cost: none.
     public init() {}

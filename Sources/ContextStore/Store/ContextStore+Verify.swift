@@ -2,14 +2,40 @@
 
 extension ContextStore {
     /// Checks the store in `directory` without opening it for writing (no lock is taken,
-    /// nothing is written). - Throws: `.noStore` where there is no store (nothing is
+    /// nothing is written); safe beside a holder in another process (the active file's
+    /// batch being written shows as a torn-tail warning). - Throws: `.noStore` where there is no store (nothing is
     /// created), and otherwise only when the manifest itself cannot be read.
     ///
     /// Cost: reads, checks and decompresses every log file once; memory holds one batch.
     public static func verify(directory: String) throws(StoreError) -> VerifyReport {
         let layout = StoreLayout(root: directory)
         try Recovery.requireExisting(layout)
-        let manifest = try Recovery.readManifest(layout.manifest)
+        // Beside a holder, the files the MANIFEST names are held (as a reader holds them)
+        // so that a compaction cannot remove them mid-check; a file removed between the
+        // MANIFEST read and its hold means the holder moved on: read the MANIFEST again.
+        var attempts = 0
+        while true {
+            let manifest = try Recovery.readManifest(layout.manifest)
+            let pins = ReaderFilePins()
+            var missing = false
+            for project in manifest.projects {
+                let paths = project.files.map { layout.logFile(project: project.number, file: $0.number) }
+                    + project.indexes.map { layout.indexFile(project: project.number, index: $0.number) }
+                    + project.indexes.filter { $0.deletionRevision > 0 }.map {
+                        layout.deletionFile(project: project.number, index: $0.number, revision: $0.deletionRevision)
+                    }
+                for p in paths where (try? pins.hold(p)) == nil { missing = true }
+            }
+            attempts += 1
+            if missing, attempts < 50, (try? Recovery.readManifest(layout.manifest))?.publishNumber != manifest.publishNumber {
+                continue
+            }
+            return verify(layout, manifest)
+        }
+    }
+
+    /// The checks of `verify(directory:)` against one MANIFEST, its files held.
+    private static func verify(_ layout: StoreLayout, _ manifest: Manifest) -> VerifyReport {
         var report = VerifyReport()
         report.projects = manifest.projects.count
         for project in manifest.projects {

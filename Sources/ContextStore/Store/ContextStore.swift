@@ -7,7 +7,15 @@ private struct CompactionProgress: Sendable {
     var total: Int64
 }
 
-/// An open store: one directory, many projects, one writing handle at a time.
+/// An open store: one directory, many projects, one holder at a time, any number of
+/// handles in any number of processes.
+///
+/// The first `.readWrite` handle holds the store (its lock, recovery, writer and
+/// compaction threads). While it does, other `.readWrite` handles, in this process or
+/// another, forward their writes to it over a socket in the store directory and read from
+/// their own view of the store (`role` is `.forwarder`); if the holder dies, the next
+/// forwarded write takes the store over. `.readOnly` handles read beside the holder and
+/// never write (`OpenMode`). Forwarding and reader views: SPEC.md, "Many processes".
 ///
 /// Writes (`put`, `delete`, `sync`) are `async`: they return once the records are written
 /// and, with the default durability, synced; concurrent callers share one write and one sync.
@@ -31,48 +39,104 @@ public final class ContextStore: Sendable {
     public let directory: String
     /// The settings the store was opened with (validated by `open`).
     public let configuration: Configuration
-    /// What open found and repaired (torn tails cut, orphans removed).
-    public let recoveryReport: RecoveryReport
 
     let layout: StoreLayout
-    let writer: WriteQueue
     let view: ReadView
-    let compactor: Compactor
     let logMaps: LogMapCache
     let tokens: TokenAccounting
-    private let directoryLock: DirectoryLock
+    /// The shared locks on the files this handle's view uses while it does not hold the store.
+    let pins: ReaderFilePins
+    /// Files this handle retired as the holder that a reader process still holds.
+    let retired: RetiredFiles
+    /// True while this handle holds the store (a log file released by its last in-process
+    /// reader is then deleted, not just let go).
+    let holding: Locked<Bool>
+    /// What this handle is now (`ContextStore+Roles.swift`); changes once at most, from a
+    /// forwarding follower to the holder.
+    let roles: Locked<Role>
+    /// Import transactions this holder runs for forwarding clients.
+    let servedImports = Locked(ServedImports())
+    /// Serializes taking the store over (and close).
+    let takeoverLock = ConditionLock()
     /// Set once by `close()`; every public method checks it first (`checkOpen`).
     private let isClosed = Atomic<Bool>(false)
 
-    private init(directory: String, configuration: Configuration, lock: DirectoryLock,
-                 layout: StoreLayout, writer: WriteQueue, view: ReadView, logMaps: LogMapCache, report: RecoveryReport) {
+    /// A handle's role and the parts it needs.
+    enum Role: Sendable {
+        case holder(StoreHolder)
+        /// A view kept up to date by `refresh`; writes go to `forwarding` (nil: read-only).
+        case follower(Follower, forwarding: WriteClient?)
+    }
+
+    private init(directory: String, configuration: Configuration, layout: StoreLayout, parts: Parts, role: Role) {
         self.directory = directory
         self.configuration = configuration
         self.layout = layout
-        self.directoryLock = lock
-        self.writer = writer
-        self.view = view
-        self.recoveryReport = report
-        self.logMaps = logMaps
-        self.compactor = Compactor(writer: writer, view: view, layout: layout, configuration: configuration)
+        self.view = parts.view
+        self.logMaps = parts.logMaps
+        self.pins = parts.pins
+        self.retired = parts.retired
+        self.holding = parts.holding
+        self.roles = Locked(role)
         self.tokens = TokenAccounting(encoding: configuration.tokenEncoding, vocabularyDirectory: configuration.vocabularyDirectory)
     }
 
-    /// Opens the store in `directory` (creating it if needed, unless
-    /// `configuration.createIfMissing` is false), recovering from any crash.
+    /// What every role shares: the read view, the log maps, the reader's file holds and the
+    /// holder's retired files. A log file whose last reader of this process lets go is
+    /// released (if this handle only reads) or retired (if it holds the store).
+    private struct Parts {
+        let view: ReadView
+        let logMaps: LogMapCache
+        let pins = ReaderFilePins()
+        let retired = RetiredFiles()
+        let holding = Locked(false)
+
+        init(layout: StoreLayout, configuration: Configuration) {
+            let logMaps = LogMapCache(layout: layout, minimumLength: configuration.logFileSize)
+            let (pins, retired, holding) = (self.pins, self.retired, self.holding)
+            let lifetimes = FileLifetimes { key in
+                logMaps.forget(project: key.project, file: key.file)
+                let path = layout.logFile(project: key.project, file: key.file)
+                pins.release(path)
+                if holding.withLock({ $0 }) { retired.retire([path]) }
+            }
+            self.logMaps = logMaps
+            self.view = ReadView(lifetimes: lifetimes, activeTier: ActiveTierCache(maxSegments: configuration.activeTierMaxSegments,
+                                                                                  maxBytes: configuration.activeTierMaxBytes))
+        }
+    }
+
+    /// Opens the store in `directory`.
     ///
-    /// - Throws: `.locked` (naming the holder's process) if another handle has it open;
-    ///   `.noStore` if there is none and none may be created (nothing is created);
-    ///   `.corruption` (with file and offset) if data is damaged, in which case nothing on
-    ///   disk was changed; `.invalidConfiguration` (naming the field and its allowed range)
-    ///   before anything is touched; `.unsupportedVersion`, `.notAStore`, `.io`.
+    /// `.readWrite` (the default) creates the store if needed (unless
+    /// `configuration.createIfMissing` is false) and, if no other handle holds it, holds it:
+    /// recovers from any crash and starts the writer. If another handle (in any process)
+    /// holds it, the handle forwards its writes to that holder (`role` is `.forwarder`),
+    /// unless `configuration.forwardWrites` is false. `.readOnly` opens a view beside any
+    /// holder, changing nothing on disk.
+    ///
+    /// - Throws: `.locked` (naming the holder's process) if another handle holds the store
+    ///   and `forwardWrites` is false;
+    ///   `.noStore` if there is none and none may be created (nothing is created; always for
+    ///   `.readOnly`); `.corruption` (with file and offset) if data is damaged, in which case
+    ///   nothing on disk was changed; `.invalidConfiguration` (naming the field and its
+    ///   allowed range) before anything is touched; `.unsupportedVersion`, `.notAStore`, `.io`.
     ///
     /// Cost: reads the manifest, scans each project's unsealed log tail and loads the index
     /// files (memory-mapped); proportional to the unsealed data, not the store's size.
-    /// Starts the writer and compaction threads.
-    public static func open(directory: String, configuration: Configuration = Configuration()) throws(StoreError) -> ContextStore {
+    /// A holder starts the writer and compaction threads and a socket thread.
+    public static func open(directory: String, mode: OpenMode = .readWrite,
+                            configuration: Configuration = Configuration()) throws(StoreError) -> ContextStore {
         try configuration.validate()
         let layout = StoreLayout(root: directory)
+        let parts = Parts(layout: layout, configuration: configuration)
+        func make(_ role: Role) -> ContextStore {
+            ContextStore(directory: directory, configuration: configuration, layout: layout, parts: parts, role: role)
+        }
+        if mode == .readOnly {
+            try Recovery.requireExisting(layout)
+            return make(.follower(try Follower(layout: layout, view: parts.view, pins: parts.pins), forwarding: nil))
+        }
         // Checked before anything is created: not even a LOCK file for a mistyped path.
         if !configuration.createIfMissing { try Recovery.requireExisting(layout) }
         do throws(IOError) { try FileSystem.makeDirectories(directory) } catch { throw StoreError(error) }
@@ -81,26 +145,40 @@ public final class ContextStore: Sendable {
             lock = try DirectoryLock(path: layout.lock)
         } catch {
             switch error {
-            case let .held(holder): throw .locked(path: directory, holderPID: holder)
             case let .io(e): throw StoreError(e)
+            case let .held(pid):
+                guard configuration.forwardWrites else { throw .locked(path: directory, holderPID: pid) }
+                let follower = try waitForManifest(layout, configuration) { () throws(StoreError) in
+                    try Follower(layout: layout, view: parts.view, pins: parts.pins)
+                }
+                return make(.follower(follower, forwarding: WriteClient(socketPath: layout.socket)))
             }
         }
-        var recovered = try Recovery.run(layout)
-        let indexes = try IndexRecovery.load(layout, manifest: recovered.manifest, active: recovered.active,
-                                             report: &recovered.report)
-        let logMaps = LogMapCache(layout: layout, minimumLength: configuration.logFileSize)
-        // Log files a compaction replaced go once no reader pins them.
-        let lifetimes = FileLifetimes { key in
-            logMaps.forget(project: key.project, file: key.file)
-            try? FileSystem.unlink(layout.logFile(project: key.project, file: key.file))
+        parts.holding.withLock { $0 = true }
+        let holder: StoreHolder
+        do throws(StoreError) {
+            holder = try StoreHolder(lock: lock, layout: layout, configuration: configuration, view: parts.view,
+                                     retired: parts.retired)
+        } catch {
+            lock.release()
+            throw error
         }
-        let view = ReadView(lifetimes: lifetimes, activeTier: ActiveTierCache(maxSegments: configuration.activeTierMaxSegments,
-                                                                             maxBytes: configuration.activeTierMaxBytes))
-        let state = try StoreState(layout: layout, configuration: configuration, recovered: recovered,
-                                   indexes: indexes, view: view)
-        lock.recordHolder()
-        return ContextStore(directory: directory, configuration: configuration, lock: lock, layout: layout,
-                            writer: WriteQueue(state: state), view: view, logMaps: logMaps, report: recovered.report)
+        let store = make(.holder(holder))
+        store.serve(holder)
+        return store
+    }
+
+    /// `load()`, retried while the holder is creating the store (its MANIFEST is not there
+    /// yet), for up to `forwardingWaitMilliseconds`.
+    private static func waitForManifest(_ layout: StoreLayout, _ configuration: Configuration,
+                                        _ load: () throws(StoreError) -> Follower) throws(StoreError) -> Follower {
+        let deadline = monotonicNanoseconds() + UInt64(configuration.forwardingWaitMilliseconds) * 1_000_000
+        while true {
+            do throws(StoreError) { return try load() } catch {
+                guard case .noStore = error, monotonicNanoseconds() < deadline else { throw error }
+                sleepNanoseconds(10_000_000)
+            }
+        }
     }
 
     /// Throws `.closed` once `close()` has run: the first line of every public method.
@@ -113,15 +191,21 @@ public final class ContextStore: Sendable {
     /// Token counts are filled in where the cached ones cannot be trusted (Docs/FORMAT.md section 1).
     /// Returns once the records are written (and synced, with the default durability).
     ///
+    /// On a forwarding handle the holder does all of this, and the call returns once the
+    /// holder acknowledged the write and this handle's view has caught up with it.
+    ///
     /// - Throws: `.invalidSegment` (nothing written), `.tokenizerUnavailable`,
-    ///   `.readOnlyAfterFailure`, `.diskFull`, `.io`, `.closed`.
+    ///   `.readOnlyAfterFailure`, `.diskFull`, `.io`, `.closed`, `.readOnlyHandle` (a
+    ///   `.readOnly` handle), `.notAcknowledged` (the holder died with the write in flight).
     ///
     /// Cost: validation, token counting, encoding and text analysis on the caller's task
     /// (spread over the cores for large inputs), then one group commit shared with
     /// concurrent writers.
     public func put(_ segments: [ContextSegment]) async throws(StoreError) {
         try checkOpen()
-        _ = try await submit(try prepare(segments))
+        if segments.isEmpty { return }
+        guard try await forwarded(.put(segments)) == nil else { return }
+        _ = try await submit(to: try localWriter(), try prepare(segments))
     }
 
     /// Everything a write does before the writer (on the caller's thread): validation,
@@ -168,39 +252,48 @@ public final class ContextStore: Sendable {
     /// deleted and which ids were not live (unknown, or deleted already). Nothing is
     /// written for those, so deleting in a project that does not exist creates nothing.
     ///
-    /// - Throws: `.readOnlyAfterFailure`, `.diskFull`, `.io`, `.closed`.
+    /// - Throws: `.readOnlyAfterFailure`, `.diskFull`, `.io`, `.closed`, `.readOnlyHandle`,
+    ///   `.notAcknowledged`.
     ///
     /// Cost: one index lookup per id, then one group commit.
     @discardableResult
     public func delete(project: String, ids: [String]) async throws(StoreError) -> DeleteReport {
         try checkOpen()
+        if let reply = try await forwarded(.delete(project: project, ids: ids)) {
+            guard case let .deleted(report) = reply else { throw Self.unexpected(reply) }
+            return report
+        }
+        let writer = try localWriter()
         var report = DeleteReport()
         var seen = Set<ByteKey>()
         let pair = view.index(project: project)
         for id in ids where seen.insert(ByteKey(id)).inserted {
             if pair?.read({ $0.locate(id) }) != nil { report.deleted.append(id) } else { report.notLive.append(id) }
         }
-        _ = try await submit(report.deleted.map {
+        _ = try await submit(to: writer, report.deleted.map {
             .init(projectID: project, record: EncodedRecord(.delete(segmentID: $0)), index: .delete($0))
         })
         return report
     }
 
     /// A barrier: when it returns, everything acknowledged before it is durable, whatever
-    /// the durability mode.
+    /// the durability mode (on a forwarding handle: everything the holder acknowledged).
     ///
-    /// - Throws: `.readOnlyAfterFailure` (the sync failed), `.io`, `.closed`.
+    /// - Throws: `.readOnlyAfterFailure` (the sync failed), `.io`, `.closed`, `.readOnlyHandle`,
+    ///   `.notAcknowledged`.
     ///
     /// Cost: one `fdatasync` per file written since the last sync (none if all is synced).
     public func sync() async throws(StoreError) {
         try checkOpen()
+        guard try await forwarded(.sync) == nil else { return }
+        let writer = try localWriter()
         let result = await withCheckedContinuation { (c: CheckedContinuation<Result<[RecordLocation], StoreError>, Never>) in
             writer.submit(.sync { c.resume(returning: $0) })
         }
         _ = try result.get()
     }
 
-    private func submit(_ ops: [WriteOperation]) async throws(StoreError) -> [RecordLocation] {
+    private func submit(to writer: WriteQueue, _ ops: [WriteOperation]) async throws(StoreError) -> [RecordLocation] {
         if ops.isEmpty { return [] }
         let result = await withCheckedContinuation { (c: CheckedContinuation<Result<[RecordLocation], StoreError>, Never>) in
             writer.submit(.append(ops) { c.resume(returning: $0) })
@@ -255,10 +348,11 @@ public final class ContextStore: Sendable {
     /// `progress` is called on the caller's isolation (`isolation`, by default the caller's
     /// actor), in the order the compaction reported, so it may mutate the actor's state.
     /// Every report has been delivered when `compact` returns (unless the calling task is
-    /// cancelled: then the reports still pending are dropped).
+    /// cancelled: then the reports still pending are dropped). On a forwarding handle the
+    /// holder compacts, and `progress` is not called.
     ///
     /// - Throws: `.closed` (also when the store closes meanwhile), `.diskFull`, `.io`,
-    ///   `.corruption`.
+    ///   `.corruption`, `.readOnlyHandle`, `.notAcknowledged`.
     ///
     /// Cost: reads every live log byte once and writes the live records once (throttled by
     /// `Configuration.compactionBytesPerSecond`); memory stays flat.
@@ -266,15 +360,20 @@ public final class ContextStore: Sendable {
     public func compact(isolation: isolated (any Actor)? = #isolation,
                         progress: ((Int64, Int64) -> Void)? = nil) async throws(StoreError) -> CompactionReport {
         try checkOpen()
+        if let reply = try await forwarded(.compact) {
+            guard case let .compacted(report) = reply else { throw Self.unexpected(reply) }
+            return report
+        }
+        let holder = try localHolder()
         var deliver: ((CompactionProgress) -> Void)? = nil
         if let progress { deliver = { p in progress(p.done, p.total) } }
         let work: @Sendable ((@Sendable (CompactionProgress) -> Void)?) async -> Result<CompactionReport, StoreError> = {
-            [self] report in
+            report in
             do throws(StoreError) {
                 var progress: Compactor.Progress? = nil
                 if let report { progress = { done, total in report(CompactionProgress(done: done, total: total)) } }
-                try await writer.perform { state throws(StoreError) in try state.sealAll() }
-                return .success(try await compactor.compactAll(progress: progress))
+                try await holder.writer.perform { state throws(StoreError) in try state.sealAll() }
+                return .success(try await holder.compactor.compactAll(progress: progress))
             } catch {
                 return .failure(error)
             }
@@ -291,16 +390,22 @@ public final class ContextStore: Sendable {
         return view.allProjects().map(\.projectID)
     }
 
-    /// Stops the writer after everything queued is written and synced, and releases the lock.
-    /// Later calls fail with `.closed` (the statistics stay readable). Idempotent.
+    /// Stops the writer after everything queued is written and synced, and releases the lock
+    /// (a holder); closes the connection to the holder and lets go of the files this handle
+    /// reads (a forwarder or reader). Later calls fail with `.closed` (the statistics stay
+    /// readable). Idempotent.
     ///
     /// Cost: blocks the calling thread until the writer has synced and the compaction
     /// thread has stopped (a running compaction job is abandoned at its next step).
     public func close() {
         isClosed.store(true, ordering: .releasing)
-        compactor.stop()
-        writer.close()
-        directoryLock.release()
+        takeoverLock.withLock {
+            switch roles.withLock({ $0 }) {
+            case let .holder(h): h.close()
+            case let .follower(_, client): client?.close()
+            }
+        }
+        pins.releaseAll()
     }
 
     deinit {

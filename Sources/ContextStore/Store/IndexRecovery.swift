@@ -30,7 +30,9 @@ enum IndexRecovery {
         return out
     }
 
-    private static func open(_ layout: StoreLayout, _ project: Manifest.ProjectEntry) throws(StoreError) -> IndexPair {
+    /// Maps the index files the MANIFEST names for `project` and reads their deletion files;
+    /// the memtable is empty, starting at `indexedThrough`.
+    static func open(_ layout: StoreLayout, _ project: Manifest.ProjectEntry) throws(StoreError) -> IndexPair {
         var files: [IndexFileState] = []
         for x in project.indexes {
             let seg: IndexFileReader
@@ -68,27 +70,33 @@ enum IndexRecovery {
             do throws(IOError) { reader = try LogFileReader(path: path, size: size) } catch { throw StoreError(error) }
             let from = f.number == start.file ? Int(start.offset) : LogFormat.fileHeaderSize
             try reader.forEachBatch(from: from, projectID: project.projectID) { o, records throws(StoreError) in
-                // Analyzed once, applied to both copies.
-                let analyzed = records.map { r -> AnalyzedText? in
-                    if case let .put(s) = r.record { return AnalyzedText(s.text) } else { return nil }
-                }
-                pair.write { pi in
-                    for (i, r) in records.enumerated() {
-                        switch r.record {
-                        case let .put(s):
-                            pi.applyPut(s, analyzed: analyzed[i]!,
-                                        location: RecordLocation(fileNumber: f.number, batchOffset: Int64(o), index: i))
-                        case let .delete(id):
-                            pi.applyDelete(id)
-                        }
-                    }
+                apply(records, file: f.number, batchOffset: o, to: pair)
+            }
+        }
+    }
+
+    /// Applies one batch's records (read at `batchOffset` of log file `file`) to both
+    /// copies of `pair`, analyzing each text once.
+    static func apply(_ records: [SequencedRecord], file: UInt32, batchOffset o: Int, to pair: IndexPair) {
+        let analyzed = records.map { r -> AnalyzedText? in
+            if case let .put(s) = r.record { return AnalyzedText(s.text) } else { return nil }
+        }
+        pair.write { pi in
+            for (i, r) in records.enumerated() {
+                switch r.record {
+                case let .put(s):
+                    pi.applyPut(s, analyzed: analyzed[i]!,
+                                location: RecordLocation(fileNumber: file, batchOffset: Int64(o), index: i))
+                case let .delete(id):
+                    pi.applyDelete(id)
                 }
             }
         }
     }
 
     /// Index and deletion files the MANIFEST does not name (a seal whose publish never
-    /// happened, or deletion files a later revision replaced) are removed.
+    /// happened, or deletion files a later revision replaced) are removed, except those a
+    /// reader process still holds (a later open removes them).
     private static func removeOrphans(_ layout: StoreLayout, _ project: Manifest.ProjectEntry, report: inout RecoveryReport) {
         let dir = layout.indexDirectory(project.number)
         var keep = Set<String>()
@@ -100,7 +108,8 @@ enum IndexRecovery {
         }
         for name in (try? FileSystem.list(dir)) ?? [] where name.hasSuffix(".idx") || name.hasSuffix(".del") || name.hasSuffix(".tmp") {
             let path = dir + "/" + name
-            if !keep.contains(path), (try? FileSystem.unlink(path)) != nil { report.removedOrphans.append(path) }
+            // A reader in another process may still map a file a compaction retired.
+            if !keep.contains(path), (try? SharedFileLock.unlinkUnlessShared(path)) == true { report.removedOrphans.append(path) }
         }
     }
 }

@@ -23,7 +23,7 @@ enum Recovery {
     }
 
     /// Names an open creates before its MANIFEST exists.
-    private static func isLeftByOpen(_ name: String) -> Bool { name == "LOCK" || name == "MANIFEST.tmp" }
+    private static func isLeftByOpen(_ name: String) -> Bool { name == "LOCK" || name == "MANIFEST.tmp" || name == "WRITER.sock" }
 
     static func run(_ layout: StoreLayout) throws(StoreError) -> Result {
         var report = RecoveryReport()
@@ -112,11 +112,14 @@ enum Recovery {
                 try h.truncate(to: t.to)
                 try h.sync()
             }
+            // Orphans include files a compaction retired while a reader process held them
+            // (the holder that retired them may have exited since): those stay until the
+            // reader lets go, and a later open removes them.
+            var kept = false
             for path in orphans {
-                try FileSystem.unlink(path)
-                report.removedOrphans.append(path)
+                if try SharedFileLock.unlinkUnlessShared(path) { report.removedOrphans.append(path) } else { kept = true }
             }
-            for dir in orphanDirs {
+            for dir in orphanDirs where !kept {
                 try FileSystem.removeDirectory(dir)
                 report.removedOrphans.append(dir)
             }

@@ -1,7 +1,9 @@
 /// Every error the public API throws. Data and environment problems are thrown, never
 /// trapped; messages name files and offsets but never include segment text.
 public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// Another handle, in this or another process, has the store open for writing.
+    /// Another handle, in this or another process, has the store open for writing, and
+    /// this open cannot forward its writes to it (`Configuration.forwardWrites` is false, or
+    /// the holder did not answer on its socket within `Configuration.forwardingWaitMilliseconds`).
     /// `holderPID` is the process that holds it, when its `LOCK` names one.
     case locked(path: String, holderPID: Int32?)
     /// A system call failed.
@@ -33,6 +35,12 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A `Configuration` value the engine cannot work with, refused by `open` before
     /// anything is touched: `field` names the property, `allowed` the range it must be in.
     case invalidConfiguration(field: String, value: String, allowed: String)
+    /// A write on a handle opened with `OpenMode.readOnly`.
+    case readOnlyHandle
+    /// A write forwarded to the holder process got no answer: the holder died (or closed)
+    /// after the request was sent. The write may or may not have been applied; the next
+    /// write finds the store's new holder (or becomes it).
+    case notAcknowledged(reason: String)
 
     /// A one-line message naming the files, offsets or fields involved (never segment text).
     public var description: String {
@@ -40,10 +48,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .locked(p, holder?) where holder == getpid():
             "store at \(p) is already open for writing by another handle in this process; close it first"
         case let .locked(p, holder?):
-            "store at \(p) is locked by process \(holder)\(Self.commandLine(of: holder)); one process at a time may "
-                + "open it for writing: wait for that process to finish or stop it (the lock is released when it exits)"
+            "store at \(p) is locked by process \(holder)\(Self.commandLine(of: holder)), which does not take forwarded "
+                + "writes; wait for that process to finish or stop it (the lock is released when it exits)"
         case let .locked(p, nil):
-            "store at \(p) is locked by another process; one process at a time may open it for writing: wait for "
+            "store at \(p) is locked by another process, which does not take forwarded writes; wait for "
                 + "that process to finish or stop it (the lock is released when it exits)"
         case let .io(op, p, e): "\(op) \(p): \(IOError(op: op, path: p, errno: e).errnoText)"
         case let .diskFull(p): "no space left on device writing \(p)"
@@ -59,6 +67,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .transactionFinished: "the import transaction was already committed or rolled back"
         case let .invalidConfiguration(field, value, allowed):
             "invalid configuration: \(field) is \(value); allowed: \(allowed)"
+        case .readOnlyHandle: "the store was opened read-only; open it with mode .readWrite to write"
+        case let .notAcknowledged(reason):
+            "the holder of the store did not acknowledge the write (\(reason)); it may or may not have been applied"
         }
     }
 

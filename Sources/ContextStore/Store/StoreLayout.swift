@@ -7,6 +7,8 @@ struct StoreLayout: Sendable {
     var manifest: String { root + "/MANIFEST" }
     var manifestTemp: String { root + "/MANIFEST.tmp" }
     var lock: String { root + "/LOCK" }
+    /// The holder's socket for forwarded writes (SPEC.md, "Forwarded writes").
+    var socket: String { root + "/WRITER.sock" }
     var projects: String { root + "/projects" }
 
     func projectDirectory(_ number: UInt64) -> String { projects + "/" + hex(number, 16) }

@@ -105,10 +105,12 @@ extension ContextStore {
     /// `close()`. Cost: a copy under the cache's lock.
     public var activeTierStatistics: ActiveTierStatistics { ActiveTierStatistics(view.activeTier.statistics) }
 
-    /// Compaction counters since open, and the last background job's failure if any.
+    /// Compaction counters since open (since this handle became the holder), and the last
+    /// background job's failure if any; empty for a handle that does not hold the store.
     /// Readable after `close()`. Cost: a copy under the compactor's lock.
     public var compactionStatistics: CompactionStatistics {
-        let s = compactor.statistics
+        guard case let .holder(h) = roles.withLock({ $0 }) else { return CompactionStatistics(report: CompactionReport(), lastError: nil) }
+        let s = h.compactor.statistics
         return CompactionStatistics(report: s.report, lastError: s.lastError)
     }
 }

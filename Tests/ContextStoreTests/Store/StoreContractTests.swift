@@ -41,9 +41,11 @@ import ContextStoreTestSupport
         let tmp = TempDir("lockpid"); defer { tmp.cleanup() }
         let store = try ContextStore.open(directory: tmp.path)
         let content = try String(contentsOfFile: tmp.sub("LOCK"), encoding: .utf8)
-        #expect(content == "\(getpid())\n")
+        #expect(content == "\(getpid())\nforwarding\n")  // the holder answers forwarded writes
+        var alone = Configuration()
+        alone.forwardWrites = false
         do {
-            _ = try ContextStore.open(directory: tmp.path)
+            _ = try ContextStore.open(directory: tmp.path, configuration: alone)
             Issue.record("a second open succeeded")
         } catch {
             #expect(error == .locked(path: tmp.path, holderPID: getpid()))

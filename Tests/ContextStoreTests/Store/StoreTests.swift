@@ -32,10 +32,15 @@ import ContextStoreTestSupport
         #expect(try ContextStore.verify(directory: tmp.path).isSound)
     }
 
+    /// With `forwardWrites` off, a second writer is refused (forwarding is in ForwardingTests).
     @Test func aSecondWriterIsRefusedInThisProcessAndAnother() async throws {
         let tmp = TempDir("lock"); defer { tmp.cleanup() }
         let store = try ContextStore.open(directory: tmp.path)
-        #expect(throws: StoreError.locked(path: tmp.path, holderPID: getpid())) { _ = try ContextStore.open(directory: tmp.path) }
+        var alone = Configuration()
+        alone.forwardWrites = false
+        #expect(throws: StoreError.locked(path: tmp.path, holderPID: getpid())) {
+            _ = try ContextStore.open(directory: tmp.path, configuration: alone)
+        }
         // Another process (the CLI) is refused too, with a clear message and a failure status.
         let (status, _, err) = try runCtxstore(["crash-writer", "--store", tmp.path])
         #expect(status != 0)

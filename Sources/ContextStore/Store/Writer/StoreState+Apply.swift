@@ -9,8 +9,9 @@ extension StoreState {
     /// 3. both copies of each project's index switched (`ProjectIndex.install`), and the
     ///    project republished to readers;
     /// 4. what the edits retired: replaced deletion files and removed index files deleted
-    ///    (no reader can reach them once both copies switched), removed log files handed to
-    ///    their lifetimes (deleted when the last reader's pin goes).
+    ///    (no reader of this process can reach them once both copies switched; one a reader
+    ///    process holds waits in `retired`), removed log files handed to their lifetimes
+    ///    (deleted when the last reader's pin goes, and no reader process holds them).
     func apply(_ edits: [StoreEdit]) throws(StoreError) {
         var installs: [(slot: Int, change: IndexChange)] = []
         var retiredPaths: [String] = []
@@ -28,7 +29,9 @@ extension StoreState {
             indexes[p]!.write { $0.install(change) }
             republish(p)
         }
-        for path in retiredPaths { try? FileSystem.unlink(path) }
+        // No reader of this process can reach them now; readers in other processes may.
+        retired.retry()
+        retired.retire(retiredPaths)
         if !retiredLogFiles.isEmpty { view.lifetimes.retire(retiredLogFiles) }
     }
 

@@ -14,6 +14,8 @@ final class StoreState: @unchecked Sendable {
     let layout: StoreLayout
     let configuration: Configuration
     let view: ReadView
+    /// Files this holder retired that a reader process still holds.
+    let retired: RetiredFiles
 
     /// An open log file of a project: the handle and how far it holds acknowledged batches.
     struct ActiveFile {
@@ -36,10 +38,11 @@ final class StoreState: @unchecked Sendable {
     var nextImportID: UInt64 = 1
 
     init(layout: StoreLayout, configuration: Configuration, recovered: Recovery.Result,
-         indexes loaded: [ByteKey: IndexPair], view: ReadView) throws(StoreError) {
+         indexes loaded: [ByteKey: IndexPair], view: ReadView, retired: RetiredFiles) throws(StoreError) {
         self.layout = layout
         self.configuration = configuration
         self.view = view
+        self.retired = retired
         self.manifest = recovered.manifest
         self.nextSeq = recovered.maxSequence + 1
         for (i, p) in manifest.projects.enumerated() {
@@ -193,5 +196,6 @@ final class StoreState: @unchecked Sendable {
     /// Closes the active files' handles (the last step of a close, clean or not).
     func closeFiles() {
         active.removeAll()
+        retired.retry()
     }
 }

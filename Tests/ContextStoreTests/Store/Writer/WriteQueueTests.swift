@@ -24,7 +24,7 @@ import ContextStoreTestSupport
     @Test func performAfterCloseFailsWithClosed() async throws {
         let tmp = TempDir("write-queue"); defer { tmp.cleanup() }
         let store = try ContextStore.open(directory: tmp.sub("store"))
-        let writer = store.writer
+        let writer = try store.localWriter()
         // Control work runs on the writer thread while the queue is open.
         let before = try await writer.perform { state in state.projectSlots.count }
         #expect(before == 0)
