@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// What `process-worker --role writer` children reported (`send`, `ack`, `fail` lines, with
 /// CLOCK_MONOTONIC times that every process on the machine shares), and the check of a
@@ -77,5 +78,32 @@ struct WriteHistory {
         }
         for id in final.keys where writes[id] == nil { out.append("\(id): live but never written") }
         return out
+    }
+}
+
+extension MultiProcessTests {
+    /// The checker itself can fail: a lost acknowledged write, a value overtaken by a later
+    /// acknowledged one, and an invented value are each reported; a value whose write was
+    /// concurrent with the other (sent before its ack) or failed in flight is legal.
+    @Test func writeHistoryFlagsLostStaleAndInventedValues() {
+        var h = WriteHistory()
+        let bad = h.add([
+            "role forwarder",
+            "send w0 a:0 100", "ack w0 a:0 200",
+            "send w0 b:0 150", "ack w0 b:0 250",  // concurrent with a:0: either may win
+            "send w0 a:1 300", "fail w0 a:1 400 the holder closed the connection",
+            "send w1 a:2 500", "ack w1 a:2 600",
+            "send w1 b:1 700", "ack w1 b:1 800",  // sent after a:2's ack: it must win
+        ])
+        #expect(bad.isEmpty)
+        #expect(h.acknowledgedCount == 4 && h.failedCount == 1)
+        #expect(h.problems(final: ["w0": "writer a value 0", "w1": "writer b value 1"]).isEmpty)
+        #expect(h.problems(final: ["w0": "writer b value 0", "w1": "writer b value 1"]).isEmpty)
+        #expect(h.problems(final: ["w0": "writer a value 1", "w1": "writer b value 1"]).isEmpty)
+        #expect(h.problems(final: ["w0": "writer a value 0", "w1": "writer a value 2"]).count == 1)  // stale
+        #expect(h.problems(final: ["w0": "writer a value 0"]).count == 1)  // w1 lost
+        #expect(h.problems(final: ["w0": "writer c value 9", "w1": "writer b value 1"]).count == 1)  // invented
+        #expect(h.problems(final: ["w0": "writer a value 0", "w1": "writer b value 1", "w2": "x"]).count == 1)
+        #expect(h.add(["ack w9 z:0 1", "send w0 a:0"]).count == 2)  // out of protocol
     }
 }
