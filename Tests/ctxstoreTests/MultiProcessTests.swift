@@ -113,7 +113,9 @@ import Testing
             let (status, signaled, description) = await r.exitSummary()
             #expect(status == 0 && !signaled, "\(description)")
             let last = r.lines.last?.split(separator: " ") ?? []
-            #expect(last.count == 3 && last[0] == "ok" && (Int(last[2]) ?? 0) > 0, "reader ended with \(r.lines.suffix(2))")
+            // ok <refreshes> <max m> <most store files mapped>: it saw batches and checked mapped files.
+            #expect(last.count == 4 && last[0] == "ok" && (Int(last[2]) ?? 0) > 0 && (Int(last[3]) ?? 0) > 0,
+                    "reader ended with \(r.lines.suffix(2))")
         }
         holder.signal(SIGTERM)
         let (status, signaled, description) = await holder.exitSummary()

@@ -163,26 +163,28 @@ struct ProcessBenchCommand: AsyncParsableCommand {
 
     func textReport(_ corpus: ProcessBenchCorpus, _ idle: SearchFigures, _ ingesting: SearchFigures,
                     _ writes: [String: [Int: Double]]) -> String {
-        func ms(_ v: Double) -> String { String(format: "%10.3f", v) }
-        func row(_ name: String, _ f: SearchFigures) -> String {
+        func cells(_ name: String, _ values: [String]) -> String {
             name.padding(toLength: 18, withPad: " ", startingAt: 0)
-                + ms(SearchFigures.percentile(f.searches, 0.5)) + ms(SearchFigures.percentile(f.searches, 0.99))
-                + ms(SearchFigures.percentile(f.refreshes, 0.5)) + ms(SearchFigures.percentile(f.refreshes, 0.99))
-                + String(format: "%12.0f", f.holderSegmentsPerSecond)
+                + values.map { String(repeating: " ", count: max(0, 13 - $0.count)) + $0 }.joined()
+        }
+        func ms(_ v: Double) -> String { String(format: "%.3f", v) }
+        func row(_ name: String, _ f: SearchFigures) -> String {
+            cells(name, [ms(SearchFigures.percentile(f.searches, 0.5)), ms(SearchFigures.percentile(f.searches, 0.99)),
+                         ms(SearchFigures.percentile(f.refreshes, 0.5)), ms(SearchFigures.percentile(f.refreshes, 0.99)),
+                         String(format: "%.0f", f.holderSegmentsPerSecond)])
         }
         func rate(_ name: String, _ mode: String) -> String {
-            name.padding(toLength: 18, withPad: " ", startingAt: 0)
-                + String(format: "%12.0f%12.0f", writes[mode]?[1] ?? 0, writes[mode]?[100] ?? 0)
+            cells(name, [String(format: "%.0f", writes[mode]?[1] ?? 0), String(format: "%.0f", writes[mode]?[100] ?? 0)])
         }
         return """
             search latency in a reader process (\(searches) searches over \(corpus.segments.count) segments, top 10; \
-            refresh every \(refreshEvery))
-                                search p50  p99 (ms)  refresh p50  p99 (ms)  holder seg/s
+            refresh every \(refreshEvery); ms)
+            \(cells("", ["search p50", "search p99", "refresh p50", "refresh p99", "holder seg/s"]))
             \(row("holder idle", idle))
             \(row("holder ingesting", ingesting))
 
             write throughput (segments/s, one put after another for \(writeSeconds) s)
-                                    1/put     100/put
+            \(cells("", ["1 per put", "100 per put"]))
             \(rate("forwarded", "forwarded"))
             \(rate("local (holder)", "local"))
             """

@@ -22,7 +22,7 @@ struct ProcessWorkerReader {
         // /proc/self/maps names files by their canonical path.
         let root = (URL(fileURLWithPath: directory).resolvingSymlinksInPath().path) + "/"
         let deadline = monotonicNow() + UInt64(command.seconds * 1e9)
-        var refreshes = 0, maxSeen = -1
+        var refreshes = 0, maxSeen = -1, maxMapped = 0
         repeat {
             try store.refresh()
             refreshes += 1
@@ -30,9 +30,12 @@ struct ProcessWorkerReader {
             if m < maxSeen { violation("batches went backwards: 0...\(maxSeen) visible, then 0...\(m)") }
             if m > maxSeen { emit("seen \(m)\n") }
             maxSeen = m
-            if let file = deletedMappedFile(under: root) { violation("a file this reader maps was deleted: \(file)") }
+            let maps = mappedStoreFiles(under: root)
+            if let file = maps.deleted { violation("a file this reader maps was deleted: \(file)") }
+            maxMapped = max(maxMapped, maps.count)
         } while monotonicNow() < deadline
-        emit("ok \(refreshes) \(maxSeen)\n")
+        // The most store files mapped at once: the deletion check above covered that many.
+        emit("ok \(refreshes) \(maxSeen) \(maxMapped)\n")
     }
 
     /// The m of the visible batches 0...m (-1: none), after checking they are whole and that
@@ -71,17 +74,21 @@ struct ProcessWorkerReader {
         return (k, j)
     }
 
-    /// The first mapping of a file under `root` that the kernel marks `(deleted)`.
-    func deletedMappedFile(under root: String) -> String? {
+    /// How many files under `root` this process maps, and the first of them that the
+    /// kernel marks `(deleted)`.
+    func mappedStoreFiles(under root: String) -> (count: Int, deleted: String?) {
         guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else {
             violation("cannot read /proc/self/maps")
         }
-        for line in maps.split(separator: "\n") where line.hasSuffix(" (deleted)") {
+        var files = Set<Substring>()
+        for line in maps.split(separator: "\n") {
             // address perms offset dev inode path: the path is what follows the fifth field.
             guard let slash = line.firstIndex(of: "/") else { continue }
-            let path = String(line[slash...])
-            if path.hasPrefix(root) { return path }
+            let path = line[slash...]
+            guard path.hasPrefix(root) else { continue }
+            if path.hasSuffix(" (deleted)") { return (files.count, String(path)) }
+            files.insert(path)
         }
-        return nil
+        return (files.count, nil)
     }
 }

@@ -10,7 +10,7 @@ import Synchronization
 /// after the call it reports has returned, so a parent that kills it with SIGKILL can trust
 /// every complete line:
 ///   holder: `role holder`, then `ack <k>` after batch k's put returned (durable);
-///   reader: `seen <m>` when the visible batches grow to 0...m, `ok <refreshes> <max m>` at the end;
+///   reader: `seen <m>` when the visible batches grow to 0...m, `ok <refreshes> <max m> <most store files mapped>` at the end;
 ///   writer: `role <role>` first and whenever the handle's role changes, `send`, `ack` or `fail`
 ///   around each put (ProcessWorkerWriter says the fields).
 /// A broken invariant is a `violation: ...` line on stderr and exit status 1; any other
