@@ -74,4 +74,33 @@ extension MultiProcessTests {
         let report = try ContextStore.verify(directory: tmp.path)
         #expect(report.isSound, "\(report.problems)")
     }
+
+    /// A reader outlives its holder: the holder (writing and compacting) is killed with
+    /// SIGKILL and a new one recovers the store and writes on, while a reader child keeps
+    /// refreshing and checking (whole batches 0...m, m never backwards, no mapped file
+    /// deleted). It ends having seen every batch the killed holder acknowledged.
+    @Test func aReaderOutlivesAKilledHolderAndFollowsTheNext() async throws {
+        let tmp = TempDir("mp-reader-kill"); defer { tmp.cleanup() }
+        let arguments = Self.holder(tmp.path, ["--compact", "--seal-docs", "30", "--log-file-size", "65536"])
+        let first = try ChildProcess(arguments)
+        defer { if first.isRunning { first.signal(SIGKILL) } }
+        try await Self.expectLine(first) { $0 == "ack 20" }
+        let reader = try ChildProcess(["process-worker", "--role", "reader", "--store", tmp.path, "--seconds", "5"])
+        defer { if reader.isRunning { reader.signal(SIGKILL) } }
+        try await Self.expectLine(reader) { $0.hasPrefix("seen ") }
+        try await Task.sleep(nanoseconds: 1_000_000_000)
+        first.signal(SIGKILL)
+        #expect(await first.waitForExit().signaled)
+        let lastAcked = Self.ackedBatches(first.lines).last ?? -1
+        let second = try ChildProcess(arguments)
+        defer { if second.isRunning { second.signal(SIGKILL) } }
+        let (status, signaled, description) = await reader.exitSummary()
+        #expect(status == 0 && !signaled, "\(description)")
+        let last = reader.lines.last?.split(separator: " ") ?? []
+        #expect(last.count == 4 && last[0] == "ok" && (Int(last[2]) ?? -1) >= lastAcked,
+                "the killed holder acknowledged 0...\(lastAcked); the reader ended with \(reader.lines.suffix(2))")
+        second.signal(SIGTERM)
+        let (status2, _, description2) = await second.exitSummary()
+        #expect(status2 == 0, "\(description2)")
+    }
 }
