@@ -7,7 +7,8 @@ import Testing
 /// store. A forwarded put in flight when the holder dies fails with `notAcknowledged` (a
 /// `fail` line); the writers' next puts take the lock and recover (one of them prints
 /// `role holder`) and the rest of their puts succeed. After each cycle the store is
-/// reopened and checked against everything every writer and holder ever reported: every
+/// reopened and checked against everything every writer and holder ever reported (and each
+/// writer checks that it reads its own acknowledged writes, across the takeover): every
 /// acknowledged write is there with last-acknowledged-wins, every acknowledged batch of the
 /// killed holder is whole, the one in flight whole or absent.
 ///
@@ -30,7 +31,7 @@ extension MultiProcessTests {
             let names = ["c\(cycle)a", "c\(cycle)b"]
             let writers = try names.enumerated().map { i, name in
                 try ChildProcess(["process-worker", "--role", "writer", "--store", tmp.path, "--name", name, "--ids", "4",
-                                  "--count", "\(puts)", "--seed", "\(cycle * 2 + i)"])
+                                  "--count", "\(puts)", "--seed", "\(cycle * 2 + i)", "--read-own"])
             }
             defer { for w in writers where w.isRunning { w.signal(SIGKILL) } }
             for w in writers { try await Self.expectLine(w) { $0.hasPrefix("role ") } }
