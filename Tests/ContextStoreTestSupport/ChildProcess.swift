@@ -104,8 +104,8 @@ package final class ChildProcess: @unchecked Sendable {
     }
 
     /// `waitForExit`, then its stderr, in one message-ready form: "`args`: status s, stderr: ...".
-    package func exitSummary() async -> (status: Int32, signaled: Bool, description: String) {
-        let (status, signaled) = await waitForExit()
+    package func exitSummary(timeout seconds: Double = 120) async -> (status: Int32, signaled: Bool, description: String) {
+        let (status, signaled) = await waitForExit(timeout: seconds)
         let err = await stderr()
         let how = signaled ? "signal \(status)" : "status \(status)"
         return (status, signaled, "ctxstore \(arguments.joined(separator: " ")): \(how), stderr: \(err)")

@@ -38,8 +38,11 @@ struct ProcessWorkerHolder {
         try await withThrowingTaskGroup(of: Void.self) { group in
             if command.compact {
                 group.addTask {
+                    var n = 0
                     while !Task.isCancelled && !processWorkerStop.load(ordering: .acquiring) {
                         try await store.compact()
+                        n += 1
+                        emit("compacted \(n)\n")
                         try await Task.sleep(nanoseconds: 5_000_000)
                     }
                 }
@@ -50,9 +53,11 @@ struct ProcessWorkerHolder {
                 emit("ack \(k)\n")
                 k += 1
             }
+            // Close first: a compaction in flight (or still waiting for the compaction
+            // thread) then ends with `.closed` instead of holding the exit up.
             group.cancelAll()
-            // A compaction in flight finishes (or the sleep is cancelled) before the close.
-            do { try await group.waitForAll() } catch is CancellationError {}
+            store.close()
+            do { try await group.waitForAll() } catch StoreError.closed {} catch is CancellationError {}
         }
         store.close()
     }

@@ -9,7 +9,8 @@ import Synchronization
 /// Like `crash-writer`, it speaks in whole lines on stdout, each written with one write(2)
 /// after the call it reports has returned, so a parent that kills it with SIGKILL can trust
 /// every complete line:
-///   holder: `role holder`, then `ack <k>` after batch k's put returned (durable);
+///   holder: `role holder`, then `ack <k>` after batch k's put returned (durable), and with
+///   `--compact` `compacted <n>` after its n-th full compaction returned;
 ///   reader: `seen <m>` when the visible batches grow to 0...m, `ok <refreshes> <max m> <most store files mapped>` at the end;
 ///   writer: `role <role>` first and whenever the handle's role changes, `send`, `ack` or `fail`
 ///   around each put (ProcessWorkerWriter says the fields).
