@@ -15,8 +15,20 @@ package func treeSnapshot(_ root: String) -> [String: Data] {
     return out
 }
 
-/// Replaces `to` by a recursive copy of `from`; traps if the copy fails.
+/// Replaces `to` by a recursive copy of `from`'s directories and regular files (a held
+/// store's socket, `WRITER.sock`, is not copied: a copy is no one's store yet); traps if
+/// the copy fails.
 package func copyTree(_ from: String, _ to: String) {
-    try? FileManager.default.removeItem(atPath: to)
-    try! FileManager.default.copyItem(atPath: from, toPath: to)
+    let fm = FileManager.default
+    try? fm.removeItem(atPath: to)
+    try! fm.createDirectory(atPath: to, withIntermediateDirectories: true)
+    for name in try! fm.contentsOfDirectory(atPath: from) {
+        let source = from + "/" + name, target = to + "/" + name
+        let type = (try! fm.attributesOfItem(atPath: source))[.type] as? FileAttributeType
+        if type == .typeDirectory {
+            copyTree(source, target)
+        } else if type == .typeRegular {
+            try! fm.copyItem(atPath: source, toPath: target)
+        }
+    }
 }

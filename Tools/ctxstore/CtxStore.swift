@@ -14,6 +14,12 @@ struct CtxStore: AsyncParsableCommand {
             export, verify) fail with "no store at PATH" and create nothing. --json prints \
             machine-readable output on stdout; messages and errors go to stderr.
 
+            Another process may hold the store meanwhile (an assistant's server, another \
+            ctxstore): read commands then read a consistent view beside it, and write \
+            commands send their writes to it, returning once it has made them durable \
+            (SPEC.md section 12). If that process takes no forwarded writes, a write command \
+            fails at once with a message naming its process id and command.
+
             Exit status: \(ExitStatus.summary)
 
             Segment fields, the JSON file forms and the search semantics: Docs/FORMAT.md; the \

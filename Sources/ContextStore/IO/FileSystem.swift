@@ -12,6 +12,23 @@ enum FileSystem {
         return lstat(path, &st) == 0
     }
 
+    /// What tells two versions of a path apart: device, inode, size and change time.
+    struct Identity: Equatable, Sendable {
+        var device: UInt64
+        var inode: UInt64
+        var size: Int64
+        var changedSeconds: Int
+        var changedNanoseconds: Int
+    }
+
+    /// The identity of the file at `path` now, or nil if there is none.
+    static func identity(_ path: String) -> Identity? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return Identity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size),
+                        changedSeconds: Int(st.st_ctim.tv_sec), changedNanoseconds: Int(st.st_ctim.tv_nsec))
+    }
+
     static func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR

@@ -68,6 +68,8 @@ extension ContextStore {
         var report = TierChangeReport()
         var seen = Set<ByteKey>()
         var changed: [ContextSegment] = []
+        // A follower reads what the holder has now, not what it had at the last refresh.
+        try refresh()
         let live = try get(project: project, ids: ids)
         var byID: [ByteKey: ContextSegment] = [:]
         for s in live { byID[ByteKey(s.segmentID)] = s }

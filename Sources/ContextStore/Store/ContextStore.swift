@@ -398,6 +398,11 @@ public final class ContextStore: Sendable {
     /// Cost: blocks the calling thread until the writer has synced and the compaction
     /// thread has stopped (a running compaction job is abandoned at its next step).
     public func close() {
+        // Forwarded writes already running finish (through this handle's calls, so before
+        // it counts as closed) and are answered; then nothing new is taken.
+        takeoverLock.withLock {
+            if case let .holder(h) = roles.withLock({ $0 }) { h.stopServing() }
+        }
         isClosed.store(true, ordering: .releasing)
         takeoverLock.withLock {
             switch roles.withLock({ $0 }) {

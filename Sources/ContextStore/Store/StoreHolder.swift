@@ -39,10 +39,16 @@ final class StoreHolder: Sendable {
         lock.recordHolder(serving: serving)
     }
 
+    /// Stops serving: forwarded requests already running finish and are answered, later
+    /// ones are refused unapplied. The store's own calls still work meanwhile.
+    func stopServing() {
+        server.withLock { s in let x = s; s = nil; return x }?.stop()
+    }
+
     /// Stops serving, then the compaction and writer threads (the writer after everything
     /// queued is written and synced), and releases the lock.
     func close() {
-        server.withLock { s in let x = s; s = nil; return x }?.stop()
+        stopServing()
         compactor.stop()
         writer.close()
         lock.release()

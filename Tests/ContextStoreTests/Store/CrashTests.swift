@@ -102,7 +102,7 @@ import ContextStoreTestSupport
     func unnamedFiles(_ root: String) -> [String] {
         let layout = StoreLayout(root: root)
         guard let m = try? Recovery.readManifest(layout.manifest) else { return ["MANIFEST unreadable"] }
-        var named = Set([layout.manifest, layout.lock])
+        var named = Set([layout.manifest, layout.lock, layout.socket])  // the socket: the reopened holder's
         for p in m.projects {
             for f in p.files { named.insert(layout.logFile(project: p.number, file: f.number)) }
             for x in p.indexes {

@@ -23,6 +23,10 @@ final class Follower: @unchecked Sendable {
     private let lock = ConditionLock()
     private var tracked: [UInt64: Tracked] = [:]
     private var publishNumber: UInt64 = 0
+    /// The MANIFEST last decoded, and the identity of its file: a publish renames a new
+    /// file into place, so the same inode means the same MANIFEST, and refreshes between
+    /// publishes (most of them) skip decoding it.
+    private var lastManifest: (identity: FileSystem.Identity, manifest: Manifest)?
 
     /// What this view holds of one project.
     private struct Tracked {
@@ -55,8 +59,7 @@ final class Follower: @unchecked Sendable {
         try lock.withLockTyped { () throws(StoreError) in
             var attempt = 0
             while true {
-                if !FileSystem.exists(layout.manifest) { throw .noStore(path: layout.root) }
-                let manifest = try Recovery.readManifest(layout.manifest)
+                let manifest = try currentManifest()
                 do throws(StoreError) {
                     try catchUp(manifest)
                     return
@@ -70,6 +73,15 @@ final class Follower: @unchecked Sendable {
                 }
             }
         }
+    }
+
+    /// The MANIFEST as it is now (decoded again only if its file changed).
+    private func currentManifest() throws(StoreError) -> Manifest {
+        guard let identity = FileSystem.identity(layout.manifest) else { throw .noStore(path: layout.root) }
+        if let last = lastManifest, last.identity == identity { return last.manifest }
+        let manifest = try Recovery.readManifest(layout.manifest)
+        lastManifest = (identity, manifest)
+        return manifest
     }
 
     private func catchUp(_ manifest: Manifest) throws(StoreError) {

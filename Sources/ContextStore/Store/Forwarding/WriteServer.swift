@@ -46,17 +46,23 @@ final class WriteServer: Sendable {
         startThread { [self] in acceptLoop() }
     }
 
-    /// Stops accepting, closes every connection (requests still running finish, but their
-    /// answers have nowhere to go: their clients see `.lost`) and removes the socket file.
-    func stop() {
+    /// Stops taking requests, lets the running ones finish and be answered (for up to
+    /// `drainMilliseconds`), then closes every connection and removes the socket file.
+    /// A request that arrives meanwhile is answered `.closed` without being run, so its
+    /// client knows it was not applied and looks for the next holder.
+    func stop(drainMilliseconds: Int = 30_000) {
+        state.withLock { $0.stopped = true }
+        listener.shutdown()
+        _ = unlink(listener.path)
+        let deadline = monotonicNanoseconds() + UInt64(drainMilliseconds) * 1_000_000
+        while state.withLock({ !$0.running.isEmpty }) && monotonicNanoseconds() < deadline {
+            sleepNanoseconds(2_000_000)
+        }
         let conns = state.withLock { s -> [UnixSocket] in
-            s.stopped = true
             defer { s.connections = [:] }
             return Array(s.connections.values)
         }
-        listener.shutdown()
         for c in conns { c.shutdown() }
-        _ = unlink(listener.path)
     }
 
     private func acceptLoop() {
@@ -116,6 +122,7 @@ final class WriteServer: Sendable {
     private func begin(_ id: ForwardRequestID, _ answer: @escaping @Sendable (ForwardReply) -> Void) -> Begin {
         state.withLock { s -> Begin in
             if let r = s.answered[id] { return .answered(r) }
+            if s.stopped { return .answered(.failed(.closed)) }
             if s.running[id] != nil {
                 s.running[id]!.append(answer)
                 return .running
