@@ -7,8 +7,8 @@ import Testing
 /// holder (it exits 0, it does not wait for the lock), and what it wrote is visible to the
 /// read commands run next and to the store once the holder has closed.
 ///
-/// The holder is idle here: while a holder ingests without pause, `compact` may never
-/// return (the known bug `compactWhileTheHolderIngestsReturns` below shows).
+/// The holder is idle here; `compactWhileTheHolderIngestsReturns` forwards a compaction to
+/// a holder that ingests without pause.
 extension MultiProcessTests {
     @Test func writeCommandsForwardToTheHolder() async throws {
         let tmp = TempDir("mp-cli"); defer { tmp.cleanup() }
@@ -56,13 +56,11 @@ extension MultiProcessTests {
         #expect(Set(try reopened.scan(project: "cli").map(\.segmentID)) == ["p0", "p2", "i0", "i1"])
     }
 
-    /// Known bug (disabled until fixed): a full compaction asked of a holder that ingests
-    /// without pause (small seals, so the background compaction always has a next job) waits
-    /// behind the background pass, which never ends: `ctxstore compact` (forwarded) never
-    /// returns. The compaction thread serves `compact()` requests only between passes
-    /// (Compactor.run), and `autoPass` loops while a plan exists.
-    @Test(.disabled("compact() starves behind the background compaction pass while the holder ingests"))
-    func compactWhileTheHolderIngestsReturns() async throws {
+    /// A full compaction asked of a holder that ingests without pause (small seals, so the
+    /// background compaction always has a next job) returns: the compaction thread takes
+    /// the request before the background pass's next job (it once waited for the pass,
+    /// which never ended).
+    @Test func compactWhileTheHolderIngestsReturns() async throws {
         let tmp = TempDir("mp-compact-busy"); defer { tmp.cleanup() }
         let holder = try ChildProcess(Self.holder(tmp.path, ["--seal-docs", "50"]))
         defer { if holder.isRunning { holder.signal(SIGKILL) } }

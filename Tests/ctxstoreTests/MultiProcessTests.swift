@@ -225,4 +225,30 @@ import Testing
         holder.signal(SIGTERM)
         #expect(await holder.waitForExit().status == 0)
     }
+
+    /// A holder that is alive but does not answer (stopped with SIGSTOP) is waited for up
+    /// to `forwardingWaitMilliseconds`, then the write fails with `.locked` naming it; once
+    /// it runs again, the next write goes through.
+    @Test func aStoppedHolderIsWaitedForThenNamed() async throws {
+        let tmp = TempDir("mp-stopped"); defer { tmp.cleanup() }
+        let holder = try ChildProcess(Self.holder(tmp.path, ["--idle"]))
+        defer { if holder.isRunning { holder.signal(SIGCONT); holder.signal(SIGKILL) } }
+        try await Self.expectLine(holder) { $0 == "ready" }
+        var configuration = Configuration()
+        configuration.forwardingWaitMilliseconds = 1_000
+        let forwarder = try ContextStore.open(directory: tmp.path, configuration: configuration)
+        defer { forwarder.close() }
+        let segment = ContextSegment(segmentID: "s", text: "while stopped", type: .note, projectID: "mp",
+                                     createdAt: Timestamp(utcMicroseconds: 1_700_000_000_000_000))
+        holder.signal(SIGSTOP)
+        let start = Date()
+        await #expect(throws: StoreError.locked(path: tmp.path, holderPID: holder.pid)) { try await forwarder.put(segment) }
+        #expect(Date().timeIntervalSince(start) < 30)
+        holder.signal(SIGCONT)
+        try await forwarder.put(segment)
+        #expect(forwarder.role == .forwarder)
+        #expect(try forwarder.get(project: "mp", ids: ["s"]).count == 1)
+        holder.signal(SIGTERM)
+        #expect(await holder.waitForExit().status == 0)
+    }
 }
