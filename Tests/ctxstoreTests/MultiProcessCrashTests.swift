@@ -29,9 +29,12 @@ extension MultiProcessTests {
             defer { if holder.isRunning { holder.signal(SIGKILL) } }
             try await Self.expectLine(holder) { $0.hasPrefix("ack ") }
             let names = ["c\(cycle)a", "c\(cycle)b"]
+            // The writers go on until the stop file exists, so they are still writing when the
+            // holder dies however late this process reads their lines.
+            let stopFile = tmp.sub("stop-\(cycle)")
             let writers = try names.enumerated().map { i, name in
                 try ChildProcess(["process-worker", "--role", "writer", "--store", tmp.path, "--name", name, "--ids", "4",
-                                  "--count", "\(puts)", "--seed", "\(cycle * 2 + i)", "--read-own"])
+                                  "--count", "\(puts)", "--seed", "\(cycle * 2 + i)", "--read-own", "--stop-file", stopFile])
             }
             defer { for w in writers where w.isRunning { w.signal(SIGKILL) } }
             for w in writers { try await Self.expectLine(w) { $0.hasPrefix("role ") } }
@@ -41,6 +44,15 @@ extension MultiProcessTests {
             holder.signal(SIGKILL)
             let (_, killed) = await holder.waitForExit()
             #expect(killed, "cycle \(cycle): the holder exited before the kill")
+            // Writes go on after the kill until a writer has taken the store over.
+            var tookOver = false
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline && writers.contains(where: \.isRunning) {
+                if writers.contains(where: { $0.lines.contains("role holder") }) { tookOver = true; break }
+                try await Task.sleep(nanoseconds: 5_000_000)
+            }
+            #expect(tookOver, "cycle \(cycle): no writer took the store over after the kill")
+            FileManager.default.createFile(atPath: stopFile, contents: nil)
 
             var becameHolder = 0
             for w in writers {

@@ -12,7 +12,8 @@ import Foundation
 ///                                          in flight: applied or not, either is legal).
 /// The text of put n is `writer <name> value <n>`. With `--read-own`, a `get` right after each
 /// acknowledged put must see it (or a write of another writer); then `--count` more puts to
-/// ids only this writer uses, `own-<name>-<n>`, must each be read back exactly.
+/// ids only this writer uses, `own-<name>-<n>`, must each be read back exactly. With
+/// `--stop-file`, the shared-id puts go on past `--count` until that file exists.
 struct ProcessWorkerWriter {
     let command: ProcessWorkerCommand
 
@@ -25,8 +26,12 @@ struct ProcessWorkerWriter {
         emit("role \(role)\n")
         var rng = SplitMix(seed: command.seed)
         let count = command.count ?? 20
-        for n in 0..<count {
+        var n = 0
+        // With --stop-file the writer outlasts its --count until told to stop, so a test can
+        // be sure it is still writing when it kills the holder, however slowly it reads.
+        while n < count || (command.stopFile.map { !FileManager.default.fileExists(atPath: $0) } ?? false) && n < count * 50 {
             try await put(store, id: "w\(rng.next() % UInt64(command.ids))", n: n, exact: false)
+            n += 1
             if store.role != role {
                 role = store.role
                 emit("role \(role)\n")

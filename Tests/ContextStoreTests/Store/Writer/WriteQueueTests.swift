@@ -29,7 +29,7 @@ import ContextStoreTestSupport
         let before = try await writer.perform { state in state.projectSlots.count }
         #expect(before == 0)
         store.close()
-        let outcome = await within(30) { () async -> String in
+        let outcome = await within(300) { () async -> String in
             do {
                 _ = try await writer.perform { state in state.projectSlots.count }
                 return "succeeded"
@@ -38,7 +38,7 @@ import ContextStoreTestSupport
             }
         }
         #expect(outcome == "\(StoreError.closed)")
-        let blocking = await within(30) { () async -> String in
+        let blocking = await within(300) { () async -> String in
             do {
                 _ = try writer.performBlocking { state in state.projectSlots.count }
                 return "succeeded"
