@@ -45,13 +45,12 @@ extension MultiProcessTests {
             let (_, killed) = await holder.waitForExit()
             #expect(killed, "cycle \(cycle): the holder exited before the kill")
             // Writes go on after the kill until a writer has taken the store over.
-            var tookOver = false
+            func tookOver() -> Bool { writers.contains { $0.lines.contains("role holder") } }
             let deadline = Date().addingTimeInterval(60)
-            while Date() < deadline && writers.contains(where: \.isRunning) {
-                if writers.contains(where: { $0.lines.contains("role holder") }) { tookOver = true; break }
+            while !tookOver() && Date() < deadline && writers.contains(where: \.isRunning) {
                 try await Task.sleep(nanoseconds: 5_000_000)
             }
-            #expect(tookOver, "cycle \(cycle): no writer took the store over after the kill")
+            #expect(tookOver(), "cycle \(cycle): no writer took the store over after the kill")
             FileManager.default.createFile(atPath: stopFile, contents: nil)
 
             var becameHolder = 0

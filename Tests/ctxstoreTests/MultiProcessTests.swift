@@ -10,7 +10,7 @@ import Testing
 ///
 /// Serialized: the children of one test already fill both cores of a small machine, and the
 /// crash loop's timing must not depend on another test's processes.
-@Suite(.serialized) struct MultiProcessTests {
+@Suite(.serialized, .ownThread) struct MultiProcessTests {
     /// The arguments of a holder child on `dir` (batches in project `project`).
     static func holder(_ dir: String, project: String = "mp", _ extra: [String] = []) -> [String] {
         ["process-worker", "--role", "holder", "--store", dir, "--project", project] + extra

@@ -29,7 +29,7 @@ struct ProcessWorkerWriter {
         var n = 0
         // With --stop-file the writer outlasts its --count until told to stop, so a test can
         // be sure it is still writing when it kills the holder, however slowly it reads.
-        while n < count || (command.stopFile.map { !FileManager.default.fileExists(atPath: $0) } ?? false) && n < count * 50 {
+        while n < count || (command.stopFile.map { !FileManager.default.fileExists(atPath: $0) } ?? false) && n < count * 10_000 {
             try await put(store, id: "w\(rng.next() % UInt64(command.ids))", n: n, exact: false)
             n += 1
             if store.role != role {
