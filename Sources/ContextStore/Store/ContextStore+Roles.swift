@@ -68,31 +68,24 @@ extension ContextStore {
             case .follower(_, nil): throw .readOnlyHandle
             case let .follower(f, c?): (follower, client) = (f, c)
             }
-            let reply: ForwardReply
+            var answer: ForwardReply? = nil
             do throws(ForwardingFailure) {
-                reply = try await client.send(request())
+                answer = try await client.send(request())
             } catch {
-                switch error {
-                case let .lost(why): throw .notAcknowledged(reason: why)
-                case .notConnected:
-                    let d = deadline ?? monotonicNanoseconds() + UInt64(configuration.forwardingWaitMilliseconds) * 1_000_000
-                    deadline = d
-                    try await takeOverOrWait(until: d)
-                    continue
-                }
+                if case let .lost(why) = error { throw .notAcknowledged(reason: why) }
             }
-            if case let .failed(e) = reply {
-                // A holder that is closing refuses before applying: find the next holder.
-                if e == .closed {
-                    let d = deadline ?? monotonicNanoseconds() + UInt64(configuration.forwardingWaitMilliseconds) * 1_000_000
-                    deadline = d
-                    try await takeOverOrWait(until: d)
-                    continue
-                }
+            switch answer {
+            case nil, .failed(.closed)?:
+                // Never sent, or refused unapplied by a closing holder: find the next holder.
+                let d = deadline ?? monotonicNanoseconds() + UInt64(configuration.forwardingWaitMilliseconds) * 1_000_000
+                deadline = d
+                try await takeOverOrWait(until: d)
+            case let .failed(e)?:
                 throw e
+            case let reply?:
+                try follower.refresh()
+                return reply
             }
-            try follower.refresh()
-            return reply
         }
     }
 
@@ -122,13 +115,7 @@ extension ContextStore {
                 case let .io(e): throw StoreError(e)
                 }
             }
-            let holder: StoreHolder
-            do throws(StoreError) {
-                holder = try StoreHolder(lock: lock, layout: layout, configuration: configuration, view: view, retired: retired)
-            } catch {
-                lock.release()
-                throw error
-            }
+            let holder = try StoreHolder(lock: lock, layout: layout, configuration: configuration, view: view, retired: retired)
             holding.withLock { $0 = true }
             roles.withLock { $0 = .holder(holder) }
             client.close()

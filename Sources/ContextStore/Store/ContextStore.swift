@@ -155,14 +155,8 @@ public final class ContextStore: Sendable {
             }
         }
         parts.holding.withLock { $0 = true }
-        let holder: StoreHolder
-        do throws(StoreError) {
-            holder = try StoreHolder(lock: lock, layout: layout, configuration: configuration, view: parts.view,
+        let holder = try StoreHolder(lock: lock, layout: layout, configuration: configuration, view: parts.view,
                                      retired: parts.retired)
-        } catch {
-            lock.release()
-            throw error
-        }
         let store = make(.holder(holder))
         store.serve(holder)
         return store

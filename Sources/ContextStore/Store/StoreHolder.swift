@@ -11,14 +11,22 @@ final class StoreHolder: Sendable {
     private let server = Locked<WriteServer?>(nil)
 
     /// Recovers the store under `lock` (already taken) and starts its writer, publishing
-    /// every project into `view` (replacing what a follower had there).
+    /// every project into `view` (replacing what a follower had there). If recovery fails,
+    /// the lock is released before the error is thrown.
     init(lock: DirectoryLock, layout: StoreLayout, configuration: Configuration, view: ReadView,
          retired: RetiredFiles) throws(StoreError) {
-        var recovered = try Recovery.run(layout)
-        let indexes = try IndexRecovery.load(layout, manifest: recovered.manifest, active: recovered.active,
-                                             report: &recovered.report)
-        let state = try StoreState(layout: layout, configuration: configuration, recovered: recovered,
+        let state: StoreState
+        var recovered: Recovery.Result
+        do throws(StoreError) {
+            recovered = try Recovery.run(layout)
+            let indexes = try IndexRecovery.load(layout, manifest: recovered.manifest, active: recovered.active,
+                                                 report: &recovered.report)
+            state = try StoreState(layout: layout, configuration: configuration, recovered: recovered,
                                    indexes: indexes, view: view, retired: retired)
+        } catch {
+            lock.release()
+            throw error
+        }
         self.lock = lock
         self.writer = WriteQueue(state: state)
         self.compactor = Compactor(writer: writer, view: view, layout: layout, configuration: configuration)

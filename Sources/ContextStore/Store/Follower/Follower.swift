@@ -34,8 +34,6 @@ final class Follower: @unchecked Sendable {
         var pair: IndexPair
         /// The active file's end of whole batches applied so far.
         var activeEnd: Int64
-        /// Every file the view uses (index files and log files).
-        var paths: Set<String>
     }
 
     /// Loads the store's current state. Throws `.noStore` where there is no MANIFEST.
@@ -93,7 +91,7 @@ final class Follower: @unchecked Sendable {
                 let old = tracked[project.number]
                 let t = try load(project)
                 tracked[project.number] = t
-                if let old { letGo(old.paths.subtracting(t.paths), project: project.number) }
+                if let old { letGo(old.entry, keeping: project) }
             }
             view.publish(snapshot(tracked[project.number]!), index: tracked[project.number]!.pair)
         }
@@ -113,10 +111,9 @@ final class Follower: @unchecked Sendable {
         guard let active = project.files.last, !active.sealed else {
             throw .corruption(file: layout.manifest, offset: 0, reason: "project \(project.number) has no active log file")
         }
-        var paths = Set<String>()
-        for x in project.indexes { paths.insert(layout.indexFile(project: project.number, index: x.number)) }
-        for f in project.files { paths.insert(layout.logFile(project: project.number, file: f.number)) }
-        do throws(IOError) { for p in paths.sorted() { try pins.hold(p) } } catch { throw StoreError(error) }
+        let paths = project.indexes.map { layout.indexFile(project: project.number, index: $0.number) }
+            + project.files.map { layout.logFile(project: project.number, file: $0.number) }
+        do throws(IOError) { for p in paths { try pins.hold(p) } } catch { throw StoreError(error) }
         let pair = try IndexRecovery.open(layout, project)
         var activeEnd = Int64(LogFormat.fileHeaderSize)
         let start = project.indexedThrough
@@ -137,7 +134,7 @@ final class Follower: @unchecked Sendable {
             activeEnd = try Self.wholeBatchEnd(layout.logFile(project: project.number, file: active.number),
                                                from: Int64(LogFormat.fileHeaderSize))
         }
-        return Tracked(entry: project, pair: pair, activeEnd: activeEnd, paths: paths)
+        return Tracked(entry: project, pair: pair, activeEnd: activeEnd)
     }
 
     /// Applies the batches appended to the active file since the last refresh.
@@ -176,19 +173,15 @@ final class Follower: @unchecked Sendable {
         return ProjectSnapshot(number: t.entry.number, projectID: t.entry.projectID, files: files)
     }
 
-    /// Files the view no longer uses: index files are let go at once (the pairs that mapped
-    /// them are replaced, and a mapping outlives the file's name); log files once no reader
-    /// of this process pins them (`FileLifetimes`, whose delete releases the hold).
-    private func letGo(_ paths: Set<String>, project: UInt64) {
-        var logs: [FileLifetimes.Key] = []
-        for p in paths {
-            if let n = StoreLayout.logFileNumber(String(p.split(separator: "/").last!)), p.hasPrefix(layout.logDirectory(project)) {
-                logs.append(FileLifetimes.Key(project: project, file: n))
-            } else {
-                pins.release(p)
-            }
-        }
-        if !logs.isEmpty { view.lifetimes.retire(logs) }
+    /// Files the view no longer uses (named by `old`, not by `new`): index files are let go
+    /// at once (the pairs that mapped them are replaced, and a mapping outlives the file's
+    /// name); log files once no reader of this process pins them (`FileLifetimes`, whose
+    /// delete releases the hold).
+    private func letGo(_ old: Manifest.ProjectEntry, keeping new: Manifest.ProjectEntry) {
+        let indexes = Set(old.indexes.map(\.number)).subtracting(new.indexes.map(\.number))
+        for x in indexes { pins.release(layout.indexFile(project: old.number, index: x)) }
+        let logs = Set(old.files.map(\.number)).subtracting(new.files.map(\.number))
+        if !logs.isEmpty { view.lifetimes.retire(logs.map { FileLifetimes.Key(project: old.number, file: $0) }) }
     }
 
     /// The MANIFEST publish this view reflects.

@@ -124,11 +124,11 @@ enum ForwardCodec {
                 return (number, .deleted(d))
             case 2:
                 var c = CompactionReport()
-                c.jobs = try int(&r); c.bytesIn = try r.zigzag(); c.bytesOut = try r.zigzag()
-                c.recordsIn = try int(&r); c.recordsOut = try int(&r); c.seconds = Double(bitPattern: try r.u64())
+                c.jobs = try r.count(); c.bytesIn = try r.zigzag(); c.bytesOut = try r.zigzag()
+                c.recordsIn = try r.count(); c.recordsOut = try r.count(); c.seconds = Double(bitPattern: try r.u64())
                 return (number, .compacted(c))
             case 3: return (number, .importStarted(token: try r.u64()))
-            case 5: return (number, .committed(segments: try int(&r)))
+            case 5: return (number, .committed(segments: try r.count()))
             case 4: return (number, .failed(try ForwardErrorCodec.decode(&r)))
             default: throw .invalidValue(offset: 8, what: "reply kind \(kind)")
             }
@@ -173,12 +173,5 @@ enum ForwardCodec {
         out.reserveCapacity(n)
         for _ in 0..<n { out.append(try r.string()) }
         return out
-    }
-
-    static func int(_ r: inout ByteReader) throws(CodingError) -> Int {
-        let at = r.offset
-        let v = try r.varint()
-        guard v <= UInt64(Int.max) else { throw .invalidValue(offset: at, what: "count") }
-        return Int(v)
     }
 }
