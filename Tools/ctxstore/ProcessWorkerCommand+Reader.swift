@@ -23,7 +23,11 @@ struct ProcessWorkerReader {
         let root = (URL(fileURLWithPath: directory).resolvingSymlinksInPath().path) + "/"
         let deadline = monotonicNow() + UInt64(command.seconds * 1e9)
         var refreshes = 0, maxSeen = -1, maxMapped = 0
+        // With --stop-file it goes on past --seconds until a whole round began after the file
+        // appeared: its last refresh is then known to come after whatever preceded the file.
+        var lastRound = command.stopFile == nil
         repeat {
+            if let f = command.stopFile, FileManager.default.fileExists(atPath: f) { lastRound = true }
             try store.refresh()
             refreshes += 1
             let m = try check(store)
@@ -33,7 +37,7 @@ struct ProcessWorkerReader {
             let maps = mappedStoreFiles(under: root)
             if let file = maps.deleted { violation("a file this reader maps was deleted: \(file)") }
             maxMapped = max(maxMapped, maps.count)
-        } while monotonicNow() < deadline
+        } while monotonicNow() < deadline || !lastRound
         // The most store files mapped at once: the deletion check above covered that many.
         emit("ok \(refreshes) \(maxSeen) \(maxMapped)\n")
     }

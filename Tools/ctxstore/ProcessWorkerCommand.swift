@@ -43,7 +43,7 @@ struct ProcessWorkerCommand: AsyncParsableCommand {
     @Option(help: "writer: its name, in every value it writes.") var name = "w"
     @Option(help: "writer: ids are w0..w<K-1>, shared with the other writers.") var ids = 4
     @Option(help: "writer: seed of the id choice.") var seed: UInt64 = 1
-    @Option(help: ArgumentHelp("writer: after the --count puts, go on putting until this file exists (at most 10,000 times --count).",
+    @Option(help: ArgumentHelp("writer: after the --count puts, go on putting until this file exists (at most 10,000 times --count). reader: after --seconds, go on until a round that began after this file existed.",
                                valueName: "PATH"))
     var stopFile: String? = nil
     @Flag(help: "writer: check read-your-writes after each put, then on ids private to this writer.")
