@@ -19,7 +19,7 @@ extension ContextStore {
     public func search(_ q: SearchQuery) throws(StoreError) -> SearchResult {
         try checkOpen()
         let none = SearchResult(totalMatches: 0, segments: [])
-        guard let pair = view.index(project: q.project), !q.hasEmptyFieldFilter else { return none }
+        guard let project = q.project, let pair = view.index(project: project), !q.hasEmptyFieldFilter else { return none }
         var seen = Set<[UInt8]>()
         var terms: [[UInt8]] = []
         KeywordAnalyzer.forEachWord(in: q.query) { w in

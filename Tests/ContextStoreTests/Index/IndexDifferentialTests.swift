@@ -27,7 +27,7 @@ import ContextStoreTestSupport
             // file_path or task_id (fields it indexed only when non-empty), match nothing.
             if words.isEmpty && !q.query.isEmpty { return [] }
             if q.filters.filePath == "" || q.filters.taskID == "" { return [] }
-            return (live[q.project] ?? [:]).values.filter { s in
+            return (live[q.project!] ?? [:]).values.filter { s in
                 let f = q.filters
                 if !words.isSubset(of: KeywordAnalyzer.wordSet(s.text)) { return false }
                 if let v = f.filePath, !(s.filePath.map { $0.utf8.elementsEqual(v.utf8) } ?? false) { return false }
@@ -82,7 +82,7 @@ import ContextStoreTestSupport
             let expectedIDs = Set(expected.map { ByteKey($0.segmentID) })
             for s in r.segments {
                 #expect(expectedIDs.contains(ByteKey(s.segmentID)), "phase \(phase): \(s.segmentID) does not match \(q)")
-                #expect(model.live[q.project]?[ByteKey(s.segmentID)]?.withoutTokenCache == s.withoutTokenCache)
+                #expect(model.live[q.project!]?[ByteKey(s.segmentID)]?.withoutTokenCache == s.withoutTokenCache)
             }
             if q.order == .recent || q.query.isEmpty {
                 let times = r.segments.map(\.createdAt.instantMicroseconds)
