@@ -41,33 +41,53 @@ struct FilterOptions: ParsableArguments {
 struct SearchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "search",
-        abstract: "Keyword search in a project: total matches and the top segments.",
+        abstract: "Search a project (or all): total matches and the top segments, ranked, with snippets.",
         discussion: """
-            Words of --query are matched as the old layer matched them: every word must be \
-            among the segment's words, where the words of a text are Python's \
-            re.findall(r"\\b\\w+\\b", text.lower()) (Docs/FORMAT.md section 3). An absent or \
-            empty --query lists the filtered segments; a query with no word in it ("!!!") \
-            matches nothing, and so does a --file-path or --task-id of "". Filters narrow the \
-            set. Order: relevance (BM25, ties by recency) or recent (newest first); an empty \
-            query lists newest first.
+            Modes. --mode all (the default) matches as the old layer matched: every word of \
+            --query must be among the segment's words, where the words of a text are Python's \
+            re.findall(r"\\b\\w+\\b", text.lower()) (SPEC.md, "Search semantics"). --mode any \
+            matches a segment holding at least one word, as a whole word, as a part of an \
+            identifier (region finds mmap_region, header finds parseHTTPHeader), or in its \
+            file_path or tags, and ranks by BM25 over all the words, so the rare ones decide: \
+            the mode for an assistant's question. A word ending in * is a prefix (mmap*) in both \
+            modes. Any text is a valid query. An absent or empty --query lists the filtered \
+            segments; a query with no word in it ("!!!") matches nothing, and so does a \
+            --file-path or --task-id of "". Order: relevance (BM25, ties by recency) or recent.
 
-            Output: a line with the number of matches, then for each hit its file path and \
-            line range, type and id, and the first line of its text. --json prints \
-            {"total_matches": N, "segments": [...]} with every field of each segment.
+            For an assistant: --snippets N gives each hit its N best lines with line numbers \
+            (in the segment, and in the source file when it has a line_range) and the byte \
+            ranges of the matched words; --budget-tokens N keeps hits, in rank order, while \
+            their exact token counts (of the snippets when asked, else of the whole text) fit \
+            in N, and says what it used and left out; --collapse file_path keeps the best hit \
+            per file (--collapse-per-group K: K of them); --all-projects (or no --project) \
+            searches every project; --explain says, for a query with no match, each word's \
+            document frequency and which word or filter emptied the result.
+
+            Output: a line with the number of matches, then for each hit its score, project, \
+            file path and line range, type and id, then its snippets (or its first line). \
+            --json prints {"total_matches": N, "segments": [...], "hits": [{"segment_id", \
+            "project_id", "score", "matched_words", "tokens", "snippets": [{"line", \
+            "source_line", "text", "highlights": [[start, end]], "tokens"}]}], "budget": {...}, \
+            "explanation": {...}}.
 
             With --batch FILE: one JSON query a line:
-              {"project": P, "query": "words", "filters": {"file_path": F, "task_id": T, \
-            "tags": [..], "tag": T, "type": T, "tier": T, "created_after": TIME, \
-            "created_before": TIME}, "limit": N, "order": "relevance"}
-            (every key but "project" optional; "tag" is the old layer's one-tag key and adds \
-            to "tags"). Prints for each, in order, {"total_matches": N, "ids": [...], \
-            "micros": T}, or {"error": "..."} for a line that is not a valid query (an unknown \
-            key, a null or mistyped value, an unknown type or tier: never a silently dropped \
-            filter), and the run goes on; then {"queries": N, "errors": E, "p50_micros": ..., \
-            "p95_micros": ..., "p99_micros": ...} over the queries that ran.
+              {"project": P, "query": "words", "mode": "any", "filters": {"file_path": F, \
+            "task_id": T, "tags": [..], "tag": T, "type": T, "tier": T, "created_after": TIME, \
+            "created_before": TIME}, "limit": N, "order": "relevance", "snippets": N, \
+            "budget_tokens": N, "collapse": "file_path" (or {"field": F, "per_group": K}), \
+            "explain": true}
+            (every key optional; a missing "project" searches every project; "tag" is the old \
+            layer's one-tag key and adds to "tags"). Prints for each, in order, \
+            {"total_matches": N, "ids": [...], "hits": [...], "micros": T}, or {"error": "..."} \
+            for a line that is not a valid query (an unknown key, a null or mistyped value, an \
+            unknown mode, type or tier: never a silently dropped filter), and the run goes on; \
+            then {"queries": N, "errors": E, "p50_micros": ..., "p95_micros": ..., \
+            "p99_micros": ...} over the queries that ran. Batch lines read segments only when \
+            they ask for snippets, a budget or a collapse.
 
             Examples:
               ctxstore search --project myproj --query "mmap flags" --limit 5
+              ctxstore search --all-projects --mode any --query "how did we fix the mmap crash in the region code" --snippets 2 --budget-tokens 2000
               ctxstore search --project myproj --tag h --created-after 2025-01-01 --order recent --json
               ctxstore search --batch queries.jsonl
 
@@ -76,19 +96,34 @@ struct SearchCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var options: StoreOptions
-    @Option(help: "The project to search (required unless --batch).") var project: String?
-    @Option(help: "Words to match (all of them).") var query = ""
+    @Option(help: "The project to search (without it, or with --all-projects, every project).") var project: String?
+    @Flag(name: .long, help: "Search every project (each hit names its project).") var allProjects = false
+    @Option(help: "Words to match (all of them, or any with --mode any; word* is a prefix).") var query = ""
+    @Option(help: "all (every word, the default) or any (at least one, ranked by BM25).") var mode = "all"
     @OptionGroup var filter: FilterOptions
     @Option(parsing: .unconditional, help: "How many segments to return (0: only count the matches).") var limit = 10
     @Option(help: "relevance or recent.") var order = "relevance"
+    @Option(help: ArgumentHelp("Give each hit its N best-matching lines.", valueName: "N")) var snippets = 0
+    @Option(help: ArgumentHelp("Keep hits, in rank order, while their exact token counts fit in N.", valueName: "N"))
+    var budgetTokens: Int?
+    @Option(help: ArgumentHelp("At most one hit (or --collapse-per-group) per file_path or task_id.", valueName: "FIELD"))
+    var collapse: String?
+    @Option(help: ArgumentHelp("Hits kept per group with --collapse.", valueName: "K")) var collapsePerGroup = 1
+    @Flag(name: .long, help: "For a query with no match, say why (each word's document frequency, what emptied it).")
+    var explain = false
     @Option(help: ArgumentHelp("Run the queries of FILE (JSON lines), one result line each.", valueName: "FILE"))
     var batch: String?
-    @Flag(name: .long, help: "Print {\"total_matches\": N, \"segments\": [...]} on stdout.") var json = false
+    @Flag(name: .long, help: "Print the result as one JSON object on stdout.") var json = false
 
     func validate() throws {
         guard limit >= 0 else { throw ValidationError("--limit must be positive (or 0 to only count the matches); got \(limit)") }
         guard SearchOrder(rawValue: order) != nil else { throw invalidChoice("--order", order, SearchOrder.self) }
-        if batch == nil && project == nil { throw ValidationError("--project is required (or --batch FILE)") }
+        guard SearchMode(rawValue: mode) != nil else { throw invalidChoice("--mode", mode, SearchMode.self) }
+        if let collapse, SearchCollapseField(rawValue: collapse) == nil { throw invalidChoice("--collapse", collapse, SearchCollapseField.self) }
+        guard snippets >= 0 else { throw ValidationError("--snippets must be 0 or more; got \(snippets)") }
+        if let b = budgetTokens, b < 0 { throw ValidationError("--budget-tokens must be 0 or more; got \(b)") }
+        guard collapsePerGroup >= 1 else { throw ValidationError("--collapse-per-group must be 1 or more; got \(collapsePerGroup)") }
+        if allProjects && project != nil { throw ValidationError("--all-projects and --project exclude each other") }
         _ = try filter.filters()
     }
 
@@ -102,39 +137,53 @@ struct SearchCommand: AsyncParsableCommand {
         }
         let store = try options.openExisting()
         defer { store.close() }
-        let project = project!
-        let q = SearchQuery(project: project, query: query, filters: try filter.filters(), limit: limit,
-                            order: SearchOrder(rawValue: order)!)
+        var q = SearchQuery(project: allProjects ? nil : project, query: query, filters: try filter.filters(), limit: limit,
+                            order: SearchOrder(rawValue: order)!, mode: SearchMode(rawValue: mode)!)
+        q.snippets = snippets
+        q.budgetTokens = budgetTokens
+        q.collapse = collapse.map { SearchCollapse(SearchCollapseField(rawValue: $0)!, perGroup: collapsePerGroup) }
+        q.explain = explain
         let t0 = DispatchTime.now().uptimeNanoseconds
         let r = try store.search(q)
         let millis = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
         if json {
-            var out = Array("{\"total_matches\":\(r.totalMatches),\"segments\":[".utf8)
-            for (i, s) in r.segments.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                out += JSONSegmentEncoder.encode(s)
-            }
-            out += Array("]}\n".utf8)
-            FileHandle.standardOutput.write(Data(out))
+            FileHandle.standardOutput.write(Data((SearchJSON.result(r) + "\n").utf8))
         } else {
-            print(SearchHitsText.render(r, project: project, query: query, millis: millis))
+            print(SearchHitsText.render(r, project: q.project, query: query, millis: millis))
         }
     }
 }
 
-/// The human form of a search result: a heading, then two lines a hit (where it is, then
-/// its first line of text).
+/// The human form of a search result: a heading, then per hit where it is (with its score
+/// and project) and its snippets, or its first line of text.
 enum SearchHitsText {
-    static func render(_ r: SearchResult, project: String, query: String, millis: Double) -> String {
+    static func render(_ r: SearchResult, project: String?, query: String, millis: Double) -> String {
         let what = query.isEmpty ? "" : " for \"\(query)\""
-        var out = "\(r.totalMatches) match(es)\(what) in project \(project)"
-        if !r.segments.isEmpty && r.segments.count < r.totalMatches { out += ", top \(r.segments.count)" }
+        var out = "\(r.totalMatches) match(es)\(what) in " + (project.map { "project \($0)" } ?? "all projects")
+        if !r.hits.isEmpty && r.hits.count < r.totalMatches { out += ", top \(r.hits.count)" }
         out += String(format: " (%.2f ms)", millis)
-        for s in r.segments {
+        if let b = r.budget {
+            out += "\n  budget: \(b.usedTokens) of \(b.budgetTokens) tokens used, \(b.omittedHits) hit(s) left out"
+        }
+        for h in r.hits {
+            guard let s = h.segment else { continue }
             var place = s.filePath ?? "(no file)"
             if let lines = s.lineRange { place += ":\(lines.start)-\(lines.end)" }
-            out += "\n  \(place)  [\(s.type.rawValue), \(s.tier.rawValue), id \(s.segmentID)]"
-            out += "\n      " + firstLine(s.text)
+            let score = h.score > 0 ? String(format: "%.2f  ", h.score) : ""
+            let proj = project == nil ? "\(h.projectID)  " : ""
+            out += "\n  \(score)\(proj)\(place)  [\(s.type.rawValue), \(s.tier.rawValue), id \(s.segmentID)]"
+            if h.snippets.isEmpty {
+                out += "\n      " + firstLine(s.text)
+            }
+            for sn in h.snippets {
+                let at = sn.sourceLine.map { "line \($0)" } ?? "line \(sn.line) of the segment"
+                let text = sn.text.trimmingCharacters(in: .whitespaces)
+                out += "\n      \(at): " + (text.count > 120 ? text.prefix(120) + "…" : text)
+            }
+        }
+        if let e = r.explanation {
+            out += "\n  why nothing matched: " + (e.emptiedBy ?? "(nothing emptied it)")
+            for w in e.words { out += "\n    \(w.word): in \(w.documentFrequency) segment(s)" }
         }
         return out
     }

@@ -26,8 +26,7 @@ struct SearchBatch {
             let r = try store.search(q)
             let us = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1000
             micros.append(us)
-            let ids = r.segments.map { String(decoding: JSONSegmentEncoder.encode($0.segmentID), as: UTF8.self) }
-            out += "{\"total_matches\":\(r.totalMatches),\"ids\":[\(ids.joined(separator: ","))],\"micros\":\(String(format: "%.1f", us))}\n"
+            out += SearchJSON.batchLine(r, micros: us) + "\n"
         }
         let sorted = micros.sorted()
         func p(_ q: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * q + 0.5))] }
@@ -45,7 +44,8 @@ enum BatchQueryParser {
         init(_ d: String) { description = d }
     }
 
-    static let queryKeys: Set<String> = ["project", "query", "filters", "limit", "order"]
+    static let queryKeys: Set<String> = ["project", "query", "filters", "limit", "order", "mode", "budget_tokens",
+                                         "snippets", "collapse", "explain"]
     static let filterKeys: Set<String> = ["file_path", "task_id", "tags", "tag", "type", "tier", "created_after", "created_before"]
 
     static func parse(_ line: Data) throws(Failure) -> SearchQuery {
@@ -57,9 +57,33 @@ enum BatchQueryParser {
         if let unknown = object.keys.filter({ !queryKeys.contains($0) }).sorted().first {
             throw Failure("unknown key \"\(unknown)\" (known: \(queryKeys.sorted().joined(separator: ", ")))")
         }
-        guard let project = try string(object, "project") else { throw Failure("\"project\" is required") }
+        // A missing "project" searches every project.
+        let project = try string(object, "project")
         // `query` and `filters` may be null, as absent (the old layer's arguments were optional).
         var q = SearchQuery(project: project, query: try string(object, "query", nullable: true) ?? "")
+        // Ids and scores only, unless the line asks for what needs the text.
+        q.fetchSegments = false
+        if let mode = try string(object, "mode") {
+            guard let m = SearchMode(rawValue: mode) else { throw choice("mode", mode, SearchMode.self) }
+            q.mode = m
+        }
+        if let raw = object["budget_tokens"] {
+            guard let n = integer(raw), n >= 0 else { throw Failure("\"budget_tokens\" must be an integer, 0 or more") }
+            q.budgetTokens = n
+        }
+        if let raw = object["snippets"] {
+            guard let n = integer(raw), n >= 0 else { throw Failure("\"snippets\" must be an integer, 0 or more") }
+            q.snippets = n
+        }
+        if let raw = object["collapse"] {
+            q.collapse = try collapse(raw)
+        }
+        if let raw = object["explain"] {
+            guard let b = raw as? NSNumber, String(cString: b.objCType) == "c" else {
+                throw Failure("\"explain\" must be true or false")
+            }
+            q.explain = b.boolValue
+        }
         if let limit = object["limit"] {
             guard let n = integer(limit), n >= 0 else { throw Failure("\"limit\" must be an integer, 0 or more") }
             q.limit = n
@@ -73,6 +97,28 @@ enum BatchQueryParser {
             q.filters = try filters(f)
         }
         return q
+    }
+
+    /// `"file_path"`, `"task_id"`, or `{"field": "file_path", "per_group": K}`.
+    private static func collapse(_ raw: Any) throws(Failure) -> SearchCollapse {
+        if let name = raw as? String {
+            guard let f = SearchCollapseField(rawValue: name) else { throw choice("collapse", name, SearchCollapseField.self) }
+            return SearchCollapse(f)
+        }
+        guard let o = raw as? [String: Any] else {
+            throw Failure("\"collapse\" must be \"file_path\", \"task_id\" or {\"field\": F, \"per_group\": K}")
+        }
+        if let unknown = o.keys.filter({ $0 != "field" && $0 != "per_group" }).sorted().first {
+            throw Failure("unknown collapse key \"\(unknown)\" (known: field, per_group)")
+        }
+        guard let name = try string(o, "field") else { throw Failure("\"collapse\" needs a \"field\"") }
+        guard let f = SearchCollapseField(rawValue: name) else { throw choice("collapse", name, SearchCollapseField.self) }
+        var perGroup = 1
+        if let raw = o["per_group"] {
+            guard let n = integer(raw), n >= 1 else { throw Failure("\"per_group\" must be an integer, 1 or more") }
+            perGroup = n
+        }
+        return SearchCollapse(f, perGroup: perGroup)
     }
 
     private static func filters(_ f: [String: Any]) throws(Failure) -> SearchFilters {

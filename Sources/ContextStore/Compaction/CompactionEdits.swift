@@ -11,7 +11,8 @@ enum CompactionEdits {
             let files = project.ownedFiles(entry)
             return CompactionPolicy.Entry(bytes: files.reduce(0) { $0 + $1.size },
                                           docs: Int(entry.docCount), deadDocs: file.deadCount,
-                                          records: Int(files.reduce(0) { $0 + $1.recordCount }))
+                                          records: Int(files.reduce(0) { $0 + $1.recordCount }),
+                                          staleAnalyzer: file.reader.analyzerVersion < SubwordSplitter.version)
         }
     }
 
@@ -23,7 +24,7 @@ enum CompactionEdits {
         let range: Range<Int>
         if full {
             guard !all.isEmpty else { return nil }
-            let needsWork = all.count > 1 || all.contains { $0.deadDocs > 0 || $0.records > $0.docs }
+            let needsWork = all.count > 1 || all.contains { $0.deadDocs > 0 || $0.records > $0.docs || $0.staleAnalyzer }
             guard needsWork else { return nil }
             range = 0..<all.count
         } else {

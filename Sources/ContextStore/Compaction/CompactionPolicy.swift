@@ -6,8 +6,10 @@
 /// than half of the run's bytes: each merge at least doubles what its largest input was,
 /// so a byte is rewritten O(log(store / smallest file)) times (the bound size-tiered
 /// compaction gives). Of the qualifying runs, the cheapest (fewest bytes) goes first, at
-/// most `maxInputs` files. Failing that, a file whose dead docs reach `deadRatio` of its
-/// docs is rewritten on its own, to give the space back.
+/// most `maxInputs` files. Failing that, a file written by an older analyzer (SPEC.md,
+/// "Analyzer versions") is rewritten on its own, so `any`-mode search sees its parts and
+/// field words; then a file whose dead docs reach `deadRatio` of its docs, to give the
+/// space back.
 struct CompactionPolicy {
     struct Entry: Equatable {
         /// Bytes of its log files.
@@ -16,6 +18,8 @@ struct CompactionPolicy {
         var deadDocs: Int
         /// Records in its log files (puts and tombstones).
         var records: Int
+        /// Written by an older analyzer than this build's.
+        var staleAnalyzer = false
     }
 
     var mergeFactor: Int
@@ -49,6 +53,7 @@ struct CompactionPolicy {
             }
         }
         if let b = best { return b.range }
+        if let i = entries.firstIndex(where: \.staleAnalyzer) { return i..<(i + 1) }
         for (i, e) in entries.enumerated() where e.docs > 0 && Double(e.deadDocs) >= deadRatio * Double(e.docs) {
             return i..<(i + 1)
         }

@@ -8,7 +8,7 @@ enum IndexFileEncoder {
         var w = ByteWriter(capacity: IndexFormat.headerSize)
         w.raw(IndexFormat.magic)
         w.u16(IndexFormat.version)
-        w.u16(0)
+        w.u16(SubwordSplitter.version)  // the analyzer version (format 1: reserved, 0)
         w.u32(number)
         w.u64(project)
         w.u32(UInt32(m.docCount))
@@ -73,14 +73,20 @@ enum IndexFileEncoder {
         // written after the terms dictionary.
         var postings: [UInt8] = []
         postings.reserveCapacity(m.terms.arena.count * 3)
-        let termDict = dictionary(m.terms, lists: m.postings, postings: &postings)
+        let docs = m.docs
+        let words: (UInt32) -> UInt32 = { docs[Int($0)].words }
+        let termDict = dictionary(m.terms, lists: m.postings, words: words, postings: &postings)
         var metaDicts: [[UInt8]] = []
         for f in MetaField.allCases {
-            metaDicts.append(dictionary(m.meta[f.rawValue], lists: m.metaPostings[f.rawValue], postings: &postings))
+            metaDicts.append(dictionary(m.meta[f.rawValue], lists: m.metaPostings[f.rawValue], words: nil, postings: &postings))
         }
+        let partDict = dictionary(m.parts, lists: m.partPostings, words: words, postings: &postings)
+        let fieldDict = dictionary(m.fields, lists: m.fieldPostings, words: nil, postings: &postings)
         section { $0 += termDict }
         section { $0 += postings }
         for d in metaDicts { section { $0 += d } }
+        section { $0 += partDict }
+        section { $0 += fieldDict }
         precondition(sections.count == IndexFormat.sectionCount)
 
         var f = ByteWriter(capacity: IndexFormat.footerSize)
@@ -100,8 +106,9 @@ enum IndexFileEncoder {
     }
 
     /// `count u32 | key offsets u32[count + 1] | (postings offset u64, df u32)[count] | keys`
-    /// with keys in byte order.
-    private static func dictionary(_ table: TermTable, lists: PostingsPool, postings: inout [UInt8]) -> [UInt8] {
+    /// with keys in byte order. `words` given: the lists carry block maxima.
+    private static func dictionary(_ table: TermTable, lists: PostingsPool, words: ((UInt32) -> UInt32)?,
+                                   postings: inout [UInt8]) -> [UInt8] {
         let count = table.count
         let order = (0..<count).sorted { a, b in
             table.withBytes(a) { x in table.withBytes(b) { y in compareBytes(x, y) < 0 } }
@@ -125,9 +132,9 @@ enum IndexFileEncoder {
             }
             docs.withUnsafeBufferPointer { d in
                 if lists.hasFreqs {
-                    tfs.withUnsafeBufferPointer { PostingsCodec.encode(docs: d, tfs: $0, into: &postings) }
+                    tfs.withUnsafeBufferPointer { PostingsCodec.encode(docs: d, tfs: $0, words: words, into: &postings) }
                 } else {
-                    PostingsCodec.encode(docs: d, tfs: nil, into: &postings)
+                    PostingsCodec.encode(docs: d, tfs: nil, words: words, into: &postings)
                 }
             }
         }

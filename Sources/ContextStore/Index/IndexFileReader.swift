@@ -7,6 +7,11 @@ final class IndexFileReader: @unchecked Sendable {
     let path: String
     let docCount: Int
     let totalWords: UInt64
+    /// The index format version of the file (1 or 2).
+    let formatVersion: UInt16
+    /// The analyzer that wrote it: 0 (format 1) knew whole words only; `SubwordSplitter.version`
+    /// adds parts and field words. Compaction rewrites files of an older analyzer.
+    let analyzerVersion: UInt16
     private let map: MappedFile
     private let sections: [(offset: Int, length: Int, crc: UInt32)]
     private let bloomBits: Int
@@ -17,17 +22,22 @@ final class IndexFileReader: @unchecked Sendable {
         do throws(IOError) { map = try MappedFile(path: path) } catch { throw .io(error) }
         let b = map.bytes
         func corrupt(_ offset: Int, _ why: String) -> IndexError { .corruption(file: path, offset: Int64(offset), reason: "index file: \(why)") }
-        guard b.count >= IndexFormat.headerSize + IndexFormat.footerSize else { throw corrupt(0, "too short") }
+        guard b.count >= IndexFormat.headerSize + IndexFormat.footerSize(version: 1) else { throw corrupt(0, "too short") }
         guard b[0..<8].elementsEqual(IndexFormat.magic) else { throw corrupt(0, "bad magic") }
         let version = UInt16(littleEndian: b.loadUnaligned(fromByteOffset: 8, as: UInt16.self))
-        guard version == IndexFormat.version else {
+        guard version >= IndexFormat.oldestReadableVersion && version <= IndexFormat.version else {
             throw .unsupportedVersion(file: path, found: Int(version), supported: Int(IndexFormat.version))
         }
+        formatVersion = version
+        analyzerVersion = version >= 2 ? UInt16(littleEndian: b.loadUnaligned(fromByteOffset: 10, as: UInt16.self)) : 0
+        let footerSize = IndexFormat.footerSize(version: version)
+        let expectedSections = IndexFormat.sectionCount(version: version)
         let fileNumber = UInt32(littleEndian: b.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
         let fileProject = UInt64(littleEndian: b.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
         guard fileNumber == number, fileProject == project else { throw corrupt(12, "header names another index file") }
         let headerDocs = Int(UInt32(littleEndian: b.loadUnaligned(fromByteOffset: 24, as: UInt32.self)))
-        let f = b.count - IndexFormat.footerSize
+        guard b.count >= IndexFormat.headerSize + footerSize else { throw corrupt(0, "too short") }
+        let f = b.count - footerSize
         guard b[(b.count - 8)...].elementsEqual(IndexFormat.footerMagic) else { throw corrupt(b.count - 8, "bad footer magic") }
         let crcAt = b.count - 12
         let stored = UInt32(littleEndian: b.loadUnaligned(fromByteOffset: crcAt, as: UInt32.self))
@@ -39,13 +49,13 @@ final class IndexFileReader: @unchecked Sendable {
         var docs: UInt32 = 0
         do throws(CodingError) {
             sectionCount = try r.u32()
-            for _ in 0..<min(Int(sectionCount), IndexFormat.sectionCount) {
+            for _ in 0..<min(Int(sectionCount), expectedSections) {
                 secs.append((Int(try r.u64()), Int(try r.u64()), try r.u32()))
             }
             words = try r.u64()
             docs = try r.u32()
         } catch { throw corrupt(f, "footer: \(error)") }
-        guard sectionCount == UInt32(IndexFormat.sectionCount) else { throw corrupt(f, "section count \(sectionCount)") }
+        guard sectionCount == UInt32(expectedSections) else { throw corrupt(f, "section count \(sectionCount)") }
         for (off, len, _) in secs where off < IndexFormat.headerSize || len > f || off + len > f {
             throw corrupt(f, "section out of bounds")
         }
@@ -70,7 +80,7 @@ final class IndexFileReader: @unchecked Sendable {
 
     /// Recomputes every section's CRC (what `verify` does; open does not, to stay O(1)).
     func verifyChecksums() -> String? {
-        for s in IndexFormat.Section.allCases {
+        for s in IndexFormat.Section.allCases where s.rawValue < sections.count {
             let (o, _, crc) = sections[s.rawValue]
             if CRC32C.checksum(section(s)) != crc { return "\(path): section \(s) checksum mismatch at offset \(o)" }
         }
@@ -174,6 +184,55 @@ final class IndexFileReader: @unchecked Sendable {
         lookup(.terms, key).map { ($0.0, $0.1) }
     }
 
+    /// Whether the lists of the terms and parts dictionaries carry block maxima.
+    var hasBlockMaxima: Bool { formatVersion >= 2 }
+
+    /// A part's postings (format 2 on; nil in older files).
+    func part(_ key: UnsafeRawBufferPointer) -> (list: UnsafeRawBufferPointer, df: Int)? {
+        guard sections.count > IndexFormat.Section.parts.rawValue else { return nil }
+        return lookup(.parts, key).map { ($0.0, $0.1) }
+    }
+
+    /// A field word's postings (format 2 on; nil in older files).
+    func field(_ key: UnsafeRawBufferPointer) -> (list: UnsafeRawBufferPointer, df: Int)? {
+        guard sections.count > IndexFormat.Section.fields.rawValue else { return nil }
+        return lookup(.fields, key).map { ($0.0, $0.1) }
+    }
+
+    /// Calls `body` with each key of the terms (or parts) dictionary that starts with
+    /// `prefix`, in byte order, with its postings and df; `body` returns false to stop.
+    func forEachKey(in dictionary: IndexFormat.Section, withPrefix prefix: UnsafeRawBufferPointer,
+                    _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer, Int) -> Bool) {
+        guard dictionary.rawValue < sections.count else { return }
+        let d = section(dictionary)
+        guard d.count >= 4 else { return }
+        let count = Int(UInt32(littleEndian: d.loadUnaligned(fromByteOffset: 0, as: UInt32.self)))
+        let offsetsAt = 4, entriesAt = 4 + (count + 1) * 4, keysAt = entriesAt + count * 12
+        guard keysAt <= d.count else { return }
+        func keyBytes(_ i: Int) -> UnsafeRawBufferPointer {
+            let a = keysAt + Int(UInt32(littleEndian: d.loadUnaligned(fromByteOffset: offsetsAt + i * 4, as: UInt32.self)))
+            let b = keysAt + Int(UInt32(littleEndian: d.loadUnaligned(fromByteOffset: offsetsAt + i * 4 + 4, as: UInt32.self)))
+            guard a <= b, b <= d.count else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+            return UnsafeRawBufferPointer(rebasing: d[a..<b])
+        }
+        var lo = 0, hi = count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if compareBytes(keyBytes(mid), prefix) < 0 { lo = mid + 1 } else { hi = mid }
+        }
+        let p = section(.postings)
+        var i = lo
+        while i < count {
+            let k = keyBytes(i)
+            guard k.count >= prefix.count, prefix.count == 0 || memcmp(k.baseAddress!, prefix.baseAddress!, prefix.count) == 0 else { return }
+            let e = entriesAt + i * 12
+            let off = Int(UInt64(littleEndian: d.loadUnaligned(fromByteOffset: e, as: UInt64.self)))
+            let df = Int(UInt32(littleEndian: d.loadUnaligned(fromByteOffset: e + 8, as: UInt32.self)))
+            if off <= p.count, df > 0, !body(k, UnsafeRawBufferPointer(rebasing: p[off...]), df) { return }
+            i += 1
+        }
+    }
+
     func meta(_ field: MetaField, _ value: UnsafeRawBufferPointer) -> (list: UnsafeRawBufferPointer, df: Int)? {
         lookup(IndexFormat.metaSection(field), value).map { ($0.0, $0.1) }
     }
@@ -205,3 +264,9 @@ final class IndexFileReader: @unchecked Sendable {
         return Bitmap(words: bits, count: docCount)
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -3,18 +3,26 @@
 enum IndexFormat {
     static let magic: [UInt8] = Array("CTXSIDX".utf8) + [0]
     static let footerMagic: [UInt8] = Array("CTXSIDXF".utf8)
-    static let version: UInt16 = 1
+    /// The version written. Version 1 (analyzer version 0: words only, 8-byte skip entries)
+    /// is still read; version 2 adds the parts and fields dictionaries and block maxima.
+    static let version: UInt16 = 2
+    static let oldestReadableVersion: UInt16 = 1
     static let headerSize = 32
 
     enum Section: Int, CaseIterable {
         case docs = 0, recency, idTable, idBlob, bloom, terms, postings
         case metaFilePath, metaTaskID, metaTag, metaType, metaTier
+        /// Version 2 on: sub-word parts of the text, and words and parts of file_path and tags.
+        case parts, fields
     }
 
-    static let sectionCount = Section.allCases.count
+    /// Sections of a file of `version`.
+    static func sectionCount(version: UInt16) -> Int { version >= 2 ? Section.allCases.count : Section.parts.rawValue }
+    static var sectionCount: Int { sectionCount(version: version) }
     /// section count u32 | (offset u64, length u64, crc32c u32) per section | total words u64
     /// | doc count u32 | crc32c u32 (of the footer bytes before it) | magic (8)
-    static var footerSize: Int { 4 + sectionCount * 20 + 8 + 4 + 4 + 8 }
+    static func footerSize(version: UInt16) -> Int { 4 + sectionCount(version: version) * 20 + 8 + 4 + 4 + 8 }
+    static var footerSize: Int { footerSize(version: version) }
 
     static let bloomHashes = 7
     static let bloomBitsPerDoc = 10

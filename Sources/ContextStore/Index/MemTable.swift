@@ -15,6 +15,14 @@ final class MemTable {
     private(set) var terms = TermTable(capacity: 4096)
     /// Term `t`'s postings are list `t`, with frequencies.
     let postings = PostingsPool(hasFreqs: true)
+    /// Sub-word parts of the texts' identifiers (`any` mode): part `p` has list `p` of
+    /// `partPostings`, with frequencies.
+    private(set) var parts = TermTable(capacity: 1024)
+    let partPostings = PostingsPool(hasFreqs: true)
+    /// Words and parts of each doc's `file_path` and tags (`any` mode's field weight):
+    /// field word `f` has list `f` of `fieldPostings`, without frequencies.
+    private(set) var fields = TermTable(capacity: 256)
+    let fieldPostings = PostingsPool(hasFreqs: false)
     private(set) var meta: [TermTable] = MetaField.allCases.map { _ in TermTable(capacity: 64) }
     /// Value `v` of field `f` has list `v` of `metaPostings[f]`.
     let metaPostings: [PostingsPool] = MetaField.allCases.map { _ in PostingsPool(hasFreqs: false) }
@@ -49,7 +57,9 @@ final class MemTable {
         latest[ByteKey(segment.segmentID)] = doc
         totalWords += UInt64(analyzed.wordCount)
         textBytes += segment.text.utf8.count
-        Self.addTerms(analyzed, doc: doc, to: &terms, postings)
+        Self.addTerms(analyzed.words, doc: doc, to: &terms, postings)
+        Self.addTerms(analyzed.parts, doc: doc, to: &parts, partPostings)
+        Self.addFieldWords(segment, doc: doc, to: &fields, fieldPostings)
         func addMeta(_ field: MetaField, _ value: String) {
             let f = field.rawValue
             let v = meta[f].intern(value)
@@ -66,15 +76,23 @@ final class MemTable {
     }
 
     /// The hot loop of indexing: one access to the term table for all of a doc's terms.
-    private static func addTerms(_ analyzed: AnalyzedText, doc: UInt32, to terms: inout TermTable, _ postings: PostingsPool) {
-        analyzed.termBytes.withUnsafeBytes { bytes in
-            var start = 0
-            for i in 0..<analyzed.termCount {
-                let end = Int(analyzed.termEnds[i])
-                let t = terms.intern(UnsafeRawBufferPointer(rebasing: bytes[start..<end]), hash: analyzed.termHashes[i])
-                postings.append(t, doc: doc, freq: analyzed.termFreqs[i])
-                start = end
+    private static func addTerms(_ analyzed: AnalyzedText.Terms, doc: UInt32, to terms: inout TermTable, _ postings: PostingsPool) {
+        analyzed.forEach { bytes, freq, hash in
+            postings.append(terms.intern(bytes, hash: hash), doc: doc, freq: freq)
+        }
+    }
+
+    /// The words and parts of a segment's `file_path` and tags, each once per doc.
+    private static func addFieldWords(_ s: ContextSegment, doc: UInt32, to fields: inout TermTable, _ postings: PostingsPool) {
+        guard s.filePath != nil || !s.tags.isEmpty else { return }
+        let values = (s.filePath.map { [$0] } ?? []) + s.tags
+        for v in values {
+            func add(_ w: UnsafeBufferPointer<UInt8>) {
+                let f = fields.intern(UnsafeRawBufferPointer(w))
+                if f == postings.listCount || postings.lastDoc(f) != doc { postings.append(f, doc: doc) }
             }
+            KeywordAnalyzer.forEachWord(in: v, add)
+            SubwordSplitter.forEachPart(in: v, add)
         }
     }
 
@@ -101,6 +119,10 @@ final class MemTable {
     }
 
     func termID(_ term: UnsafeRawBufferPointer) -> Int? { terms.find(term) }
+
+    func partID(_ part: UnsafeRawBufferPointer) -> Int? { parts.find(part) }
+
+    func fieldID(_ word: UnsafeRawBufferPointer) -> Int? { fields.find(word) }
 
     func metaID(_ field: MetaField, _ value: UnsafeRawBufferPointer) -> Int? { meta[field.rawValue].find(value) }
 }

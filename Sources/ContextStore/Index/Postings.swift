@@ -5,18 +5,25 @@
 /// ```
 /// list   := skip[n_blocks] | block*
 /// skip   := last_doc u32 | block_end u32        // block_end: byte offset after the block, from the list start
+///           (| max_tf u32 | min_words u32)      // block maxima: lists with frequencies, format 2 on
 /// block  := delta varint * k | (tf varint * k if the list has frequencies)
 /// ```
 /// `n_blocks = ceil(df / 128)`, `k = 128` except in the last block; the first delta of a
 /// block is from the previous block's last doc (from -1, i.e. doc + 1, for the first).
+/// Block maxima bound any doc's BM25 term score in the block from above (the score grows
+/// with tf and falls with the doc's length), so top-k search can skip blocks that cannot
+/// make the cut.
 enum PostingsCodec {
     static let blockSize = 128
 
-    static func encode(docs: UnsafeBufferPointer<UInt32>, tfs: UnsafeBufferPointer<UInt32>?, into out: inout [UInt8]) {
+    /// `words` (the doc lengths) given: write block maxima (16-byte skip entries).
+    static func encode(docs: UnsafeBufferPointer<UInt32>, tfs: UnsafeBufferPointer<UInt32>?,
+                       words: ((UInt32) -> UInt32)? = nil, into out: inout [UInt8]) {
         let n = docs.count
         let blocks = (n + blockSize - 1) / blockSize
+        let stride = words == nil ? 8 : 16
         let skipAt = out.count
-        out.append(contentsOf: repeatElement(0, count: blocks * 8))
+        out.append(contentsOf: repeatElement(0, count: blocks * stride))
         let listStart = skipAt
         var prev: Int64 = -1
         var w = ByteWriter(capacity: 1024)
@@ -33,38 +40,54 @@ enum PostingsCodec {
             out.append(contentsOf: w.bytes)
             let end = UInt32(out.count - listStart)
             let last = docs[hi - 1]
-            let s = skipAt + b * 8
-            for k in 0..<4 {
-                out[s + k] = UInt8(truncatingIfNeeded: last >> UInt32(8 * k))
-                out[s + 4 + k] = UInt8(truncatingIfNeeded: end >> UInt32(8 * k))
+            let s = skipAt + b * stride
+            func put(_ v: UInt32, at o: Int) {
+                for k in 0..<4 { out[s + o + k] = UInt8(truncatingIfNeeded: v >> UInt32(8 * k)) }
+            }
+            put(last, at: 0)
+            put(end, at: 4)
+            if let words {
+                var maxTF: UInt32 = 0, minWords = UInt32.max
+                for i in lo..<hi {
+                    maxTF = max(maxTF, tfs.map { $0[i] } ?? 1)
+                    minWords = min(minWords, words(docs[i]))
+                }
+                put(maxTF, at: 8)
+                put(minWords, at: 12)
             }
         }
     }
 }
 
 /// Iterates a postings list in place (no copy of the list), a block at a time.
-/// `seek(to:)` uses the skip table to jump whole blocks. Malformed bytes end the list
-/// early instead of reading out of bounds.
+/// `seek(to:)` uses the skip table to jump whole blocks; `blockMaxima(containing:)` reads
+/// the skip table without decoding. Malformed bytes end the list early instead of reading
+/// out of bounds.
 struct PostingsCursor {
     private let base: UnsafeRawPointer
     private let length: Int
     private let df: Int
     private let hasTF: Bool
+    private let stride: Int
     private let blocks: Int
     private var block = -1
+    /// The block `blockMaxima(containing:)` last found (it only moves forward).
+    private var shallow = 0
     private var docsBuf: [UInt32] = []
     private var tfsBuf: [UInt32] = []
     private var pos = 0
     /// The current doc, or `UInt32.max` when exhausted.
     private(set) var doc: UInt32 = 0
 
-    init(list: UnsafeRawBufferPointer, df: Int, hasTF: Bool) {
+    /// `blockMaxima`: the skip entries carry block maxima (lists with frequencies, format 2 on).
+    init(list: UnsafeRawBufferPointer, df: Int, hasTF: Bool, blockMaxima: Bool = false) {
         base = list.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
         length = list.count
         self.df = df
         self.hasTF = hasTF
+        stride = blockMaxima ? 16 : 8
         blocks = (df + PostingsCodec.blockSize - 1) / PostingsCodec.blockSize
-        if blocks * 8 > length { doc = .max; return }
+        if blocks * stride > length { doc = .max; return }
         docsBuf.reserveCapacity(PostingsCodec.blockSize)
         tfsBuf.reserveCapacity(PostingsCodec.blockSize)
         loadBlock(0)
@@ -73,13 +96,43 @@ struct PostingsCursor {
     var count: Int { df }
     var tf: UInt32 { hasTF && pos < tfsBuf.count ? tfsBuf[pos] : 1 }
 
-    private func skipLast(_ b: Int) -> UInt32 { UInt32(littleEndian: base.loadUnaligned(fromByteOffset: b * 8, as: UInt32.self)) }
-    private func skipEnd(_ b: Int) -> Int { Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: b * 8 + 4, as: UInt32.self))) }
+    private func u32(_ offset: Int) -> UInt32 { UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) }
+    private func skipLast(_ b: Int) -> UInt32 { u32(b * stride) }
+    private func skipEnd(_ b: Int) -> Int { Int(u32(b * stride + 4)) }
+
+    /// The maxima of the block that holds `target` if the list has it (the first block whose
+    /// last doc is >= target), nil past the list's end; without stored maxima, an unbounded
+    /// tf. Targets must not decrease between calls.
+    mutating func blockMaxima(containing target: UInt32) -> BlockMaxima? {
+        guard blocks * stride <= length else { return nil }
+        while shallow < blocks && skipLast(shallow) < target { shallow += 1 }
+        guard shallow < blocks else { return nil }
+        return maxima(shallow)
+    }
+
+    /// The last doc of the block `blockMaxima(containing:)` last found.
+    var shallowBlockLastDoc: UInt32 { shallow < blocks ? skipLast(shallow) : .max }
+
+    /// The maxima over the whole list (reads every skip entry).
+    func listMaxima() -> BlockMaxima {
+        guard stride == 16, blocks * stride <= length else { return .unbounded }
+        var m = BlockMaxima(maxTF: 0, minWords: .max)
+        for b in 0..<blocks {
+            let x = maxima(b)
+            m.maxTF = max(m.maxTF, x.maxTF)
+            m.minWords = min(m.minWords, x.minWords)
+        }
+        return m
+    }
+
+    private func maxima(_ b: Int) -> BlockMaxima {
+        stride == 16 ? BlockMaxima(maxTF: u32(b * 16 + 8), minWords: u32(b * 16 + 12)) : .unbounded
+    }
 
     private mutating func loadBlock(_ b: Int) {
         guard b < blocks else { doc = .max; return }
         block = b
-        let start = b == 0 ? blocks * 8 : skipEnd(b - 1)
+        let start = b == 0 ? blocks * stride : skipEnd(b - 1)
         let end = skipEnd(b)
         let k = b == blocks - 1 ? df - b * PostingsCodec.blockSize : PostingsCodec.blockSize
         guard start <= end, end <= length, k > 0 else { doc = .max; return }
@@ -87,7 +140,8 @@ struct PostingsCursor {
         docsBuf.removeAll(keepingCapacity: true)
         tfsBuf.removeAll(keepingCapacity: true)
         var at = start
-        func varint() -> UInt64? {
+        let base = self.base
+        @inline(__always) func varint() -> UInt64? {
             var result: UInt64 = 0
             var shift: UInt64 = 0
             while at < end {
@@ -137,4 +191,14 @@ struct PostingsCursor {
             doc = docsBuf[pos]
         }
     }
+}
+
+/// The largest term frequency and the shortest doc length (words) of a block of postings:
+/// with them, no doc of the block can score more than the term score at (maxTF, minWords).
+struct BlockMaxima: Sendable, Equatable {
+    var maxTF: UInt32
+    var minWords: UInt32
+
+    /// No stored maxima: a bound that holds for any doc (BM25's tf part tends to k1 + 1).
+    static let unbounded = BlockMaxima(maxTF: .max, minWords: 0)
 }

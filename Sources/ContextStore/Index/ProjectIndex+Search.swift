@@ -80,6 +80,75 @@ extension ProjectIndex {
         return (ctx.total, ctx.top.sorted())
     }
 
+    /// `all` mode with prefix terms (`mmap*`): a prefix clause matches a doc holding any
+    /// word that starts with it (every expansion: the match set is exact), and scores the sum
+    /// of its expansions' BM25. Each clause is decoded into memory per source, then ANDed.
+    func searchWithPrefixes(_ q: QueryTerms, filters: SearchFilters, limit: Int, order: SearchOrder) -> (total: Int, hits: [Hit]) {
+        guard let plan = SearchPlan(filters) else { return (0, []) }
+        let mem = MemSource(memtable: memtable)
+        let n = Double(max(allDocs, 1))
+        // Each clause's keys and their global idf.
+        var clauses: [[([UInt8], Double)]] = []
+        for t in q.terms {
+            var keys: [[UInt8]] = [t.bytes]
+            if t.isPrefix {
+                var found = Set<[UInt8]>()
+                for f in files { FileSource(state: f).forEachKey(.word, withPrefix: t.bytes) { k, _ in found.insert(k) } }
+                mem.forEachKey(.word, withPrefix: t.bytes) { k, _ in found.insert(k) }
+                keys = found.sorted { $0.lexicographicallyPrecedes($1) }
+            }
+            clauses.append(keys.map { key in
+                var df = key.withUnsafeBytes { mem.df(.word, $0) }
+                for f in files { df += key.withUnsafeBytes { FileSource(state: f).df(.word, $0) } }
+                return (key, Ranking.idf(df: df, n: n))
+            })
+        }
+        var ctx = Execution(idf: [], avgdl: max(Double(allWords) / n, 1), after: plan.after, before: plan.before,
+                            byRecency: order == .recent, top: TopK(limit: limit))
+        func run<S: SearchSource>(_ s: S, source: Int) {
+            var cursors: [MaterializedCursor] = []
+            for clause in clauses {
+                var scores = [Double](repeating: 0, count: s.docCount)
+                var bits = [UInt64](repeating: 0, count: (s.docCount + 63) / 64)
+                for (key, idf) in clause {
+                    guard var c = key.withUnsafeBytes({ s.cursor(.word, $0) }) else { continue }
+                    while c.doc != .max {
+                        let d = Int(c.doc)
+                        if d < s.docCount {
+                            let norm = Ranking.k1 * (1 - Ranking.b + Ranking.b * Double(s.words(c.doc)) / ctx.avgdl)
+                            scores[d] += idf * Ranking.tfPart(Double(c.tf), norm: norm)
+                            bits[d >> 6] |= 1 << UInt64(d & 63)
+                        }
+                        c.next()
+                    }
+                }
+                var docs: [UInt32] = [], docScores: [Double] = []
+                for w in bits.indices where bits[w] != 0 {
+                    var x = bits[w]
+                    while x != 0 {
+                        let d = w * 64 + x.trailingZeroBitCount
+                        x &= x - 1
+                        docs.append(UInt32(d))
+                        docScores.append(scores[d])
+                    }
+                }
+                if docs.isEmpty { return }
+                cursors.append(MaterializedCursor(docs: docs, scores: docScores))
+            }
+            for (f, v) in plan.meta {
+                guard var c = v.withUnsafeBytes({ s.metaCursor(f, $0) }) else { return }
+                var docs: [UInt32] = []
+                while c.doc != .max { docs.append(c.doc); c.next() }
+                cursors.append(MaterializedCursor(docs: docs, scores: []))
+            }
+            ctx.total += intersect(&cursors, termCount: clauses.count, source: source, dead: s.dead,
+                                   createdAt: { s.createdAt($0) }, words: { s.words($0) }, &ctx)
+        }
+        for (i, f) in files.enumerated() { run(FileSource(state: f), source: i) }
+        run(mem, source: files.count)
+        return (ctx.total, ctx.top.sorted())
+    }
+
     struct Execution {
         let idf: [Double]
         let avgdl: Double
@@ -122,6 +191,7 @@ extension ProjectIndex {
                         if !ctx.byRecency {
                             let norm = k1 * (1 - b + b * Double(words(d)) / ctx.avgdl)
                             for t in 0..<termCount {
+                                if let p = cursors[t].precomputedScore { score += p; continue }
                                 let tf = Double(cursors[t].tf)
                                 score += ctx.idf[t] * tf * (k1 + 1) / (tf + norm)
                             }

@@ -80,12 +80,12 @@ public struct SearchBudgetReport: Sendable, Equatable {
 /// Why a query found nothing (`SearchQuery.explain`): each query word's document frequency,
 /// and the first word or filter that emptied the result.
 public struct SearchExplanation: Sendable, Equatable {
-    /// A query word and the number of live-or-dead indexed segments holding it as a word
-    /// (summed over the projects searched).
+    /// A query word and the number of live segments holding it as a whole word, alone and
+    /// without the filters (summed over the projects searched).
     public struct Word: Sendable, Equatable {
         /// The word, lowercased as the analyzer gives it (a prefix word keeps its `*`).
         public var word: String
-        /// Segments holding it (a prefix word: holding a word that starts with it).
+        /// Live segments holding it (a prefix word: holding a word that starts with it).
         public var documentFrequency: Int
         /// A word (for an app's own tests and stubs). Cost: none.
         public init(word: String, documentFrequency: Int) {

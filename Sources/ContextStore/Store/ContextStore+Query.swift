@@ -1,44 +1,6 @@
-/// Reads through the index: search, get, and the per-project totals.
+/// Reads through the index: get, fetch, and the per-project totals (search is in
+/// ContextStore+Search.swift).
 extension ContextStore {
-    /// Runs a keyword search in one project (Docs/FORMAT.md section 3 semantics, with its
-    /// two edges: see `SearchQuery`): returns how many live segments match and the best
-    /// `limit` of them, fetched from the log.
-    ///
-    /// Terms are ANDed, rarest first, skipping through postings blocks; filters intersect
-    /// their metadata postings; nothing scans every document (an empty unfiltered query walks
-    /// each index file's recency order and stops after `limit`).
-    ///
-    /// Synchronous: it reads the index and the memory-mapped logs on the calling thread
-    /// under the project's read lock, and never waits for the writer.
-    ///
-    /// - Throws: `.corruption` (the index points at a record that is not there), `.io`,
-    ///   `.closed`.
-    ///
-    /// Cost: proportional to the postings of the rarest term (skipping through the others)
-    /// plus one batch decompression per hit returned.
-    public func search(_ q: SearchQuery) throws(StoreError) -> SearchResult {
-        try checkOpen()
-        let none = SearchResult(totalMatches: 0, segments: [])
-        guard let project = q.project, let pair = view.index(project: project), !q.hasEmptyFieldFilter else { return none }
-        var seen = Set<[UInt8]>()
-        var terms: [[UInt8]] = []
-        KeywordAnalyzer.forEachWord(in: q.query) { w in
-            let t = Array(w)
-            if seen.insert(t).inserted { terms.append(t) }
-        }
-        // Only an empty query lists everything; words that analyze to nothing match nothing.
-        if terms.isEmpty && !q.query.isEmpty { return none }
-        // Records are fetched inside the read, so the files they sit in outlive it even if
-        // a compaction replaces them meanwhile.
-        return try pair.read { pi throws(StoreError) in
-            let r = pi.search(terms: terms, filters: q.filters, limit: max(0, q.limit), order: q.order)
-            var segments: [ContextSegment] = []
-            segments.reserveCapacity(r.hits.count)
-            for h in r.hits { segments.append(try fetch(pi, pi.docInfo(source: h.source, doc: h.doc).location)) }
-            return SearchResult(totalMatches: r.total, segments: segments)
-        }
-    }
-
     /// The live segments with these ids, in the order asked; unknown or deleted ids are
     /// left out. Working segments come from the active tier when it holds them.
     ///
