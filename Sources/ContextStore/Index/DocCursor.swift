@@ -56,6 +56,10 @@ protocol MaximaCursor: DocCursor {
     mutating func blockMaxima(containing target: UInt32) -> BlockMaxima?
     /// The maxima over the whole list.
     func listMaxima() -> BlockMaxima
+    /// Sets the bit of every doc below `limit` from the current one on; leaves it exhausted.
+    mutating func markRemaining(into bits: UnsafeMutablePointer<UInt64>, limit: Int)
+    /// Back to the first doc.
+    mutating func rewind()
 }
 
 extension PostingsCursor: MaximaCursor {}
@@ -63,4 +67,11 @@ extension PostingsCursor: MaximaCursor {}
 extension PoolCursor: MaximaCursor {
     mutating func blockMaxima(containing target: UInt32) -> BlockMaxima? { doc == .max ? nil : .unbounded }
     func listMaxima() -> BlockMaxima { .unbounded }
+    mutating func markRemaining(into bits: UnsafeMutablePointer<UInt64>, limit: Int) {
+        while doc != .max {
+            let d = Int(doc)
+            if d < limit { bits[d >> 6] |= 1 << UInt64(d & 63) }
+            next()
+        }
+    }
 }

@@ -63,7 +63,11 @@ enum PostingsCodec {
 /// `seek(to:)` uses the skip table to jump whole blocks; `blockMaxima(containing:)` reads
 /// the skip table without decoding. Malformed bytes end the list early instead of reading
 /// out of bounds.
-struct PostingsCursor {
+///
+/// A class with buffers of its own (one block of docs and tfs), so that the hot loops
+/// move it without reference counting or copy-on-write checks. Not thread-safe: one
+/// query uses it, within the read that made it.
+final class PostingsCursor {
     private let base: UnsafeRawPointer
     private let length: Int
     private let df: Int
@@ -73,8 +77,10 @@ struct PostingsCursor {
     private var block = -1
     /// The block `blockMaxima(containing:)` last found (it only moves forward).
     private var shallow = 0
-    private var docsBuf: [UInt32] = []
-    private var tfsBuf: [UInt32] = []
+    private let docsBuf = UnsafeMutablePointer<UInt32>.allocate(capacity: PostingsCodec.blockSize)
+    private let tfsBuf = UnsafeMutablePointer<UInt32>.allocate(capacity: PostingsCodec.blockSize)
+    /// Entries decoded in the current block.
+    private var used = 0
     private var pos = 0
     /// The current doc, or `UInt32.max` when exhausted.
     private(set) var doc: UInt32 = 0
@@ -87,31 +93,37 @@ struct PostingsCursor {
         self.hasTF = hasTF
         stride = blockMaxima ? 16 : 8
         blocks = (df + PostingsCodec.blockSize - 1) / PostingsCodec.blockSize
-        if blocks * stride > length { doc = .max; return }
-        docsBuf.reserveCapacity(PostingsCodec.blockSize)
-        tfsBuf.reserveCapacity(PostingsCodec.blockSize)
+        rewind()
+    }
+
+    deinit {
+        docsBuf.deallocate()
+        tfsBuf.deallocate()
+    }
+
+    /// Back to the first doc.
+    func rewind() {
+        shallow = 0
+        if blocks * stride > length || blocks == 0 { doc = .max; return }
         loadBlock(0)
     }
 
     var count: Int { df }
-    var tf: UInt32 { hasTF && pos < tfsBuf.count ? tfsBuf[pos] : 1 }
+    var tf: UInt32 { hasTF && pos < used ? tfsBuf[pos] : 1 }
 
-    private func u32(_ offset: Int) -> UInt32 { UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) }
-    private func skipLast(_ b: Int) -> UInt32 { u32(b * stride) }
-    private func skipEnd(_ b: Int) -> Int { Int(u32(b * stride + 4)) }
+    @inline(__always) private func u32(_ offset: Int) -> UInt32 { UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) }
+    @inline(__always) private func skipLast(_ b: Int) -> UInt32 { u32(b * stride) }
+    @inline(__always) private func skipEnd(_ b: Int) -> Int { Int(u32(b * stride + 4)) }
 
     /// The maxima of the block that holds `target` if the list has it (the first block whose
     /// last doc is >= target), nil past the list's end; without stored maxima, an unbounded
     /// tf. Targets must not decrease between calls.
-    mutating func blockMaxima(containing target: UInt32) -> BlockMaxima? {
+    func blockMaxima(containing target: UInt32) -> BlockMaxima? {
         guard blocks * stride <= length else { return nil }
         while shallow < blocks && skipLast(shallow) < target { shallow += 1 }
         guard shallow < blocks else { return nil }
         return maxima(shallow)
     }
-
-    /// The last doc of the block `blockMaxima(containing:)` last found.
-    var shallowBlockLastDoc: UInt32 { shallow < blocks ? skipLast(shallow) : .max }
 
     /// The maxima over the whole list (reads every skip entry).
     func listMaxima() -> BlockMaxima {
@@ -129,16 +141,15 @@ struct PostingsCursor {
         stride == 16 ? BlockMaxima(maxTF: u32(b * 16 + 8), minWords: u32(b * 16 + 12)) : .unbounded
     }
 
-    private mutating func loadBlock(_ b: Int) {
-        guard b < blocks else { doc = .max; return }
-        block = b
+    /// Decodes the docs of block `b` (and their tfs when `withTF`) from its varints; nil
+    /// when the bytes are malformed. Calls `body` with each doc.
+    @inline(__always)
+    private func decode(_ b: Int, withTF: Bool, _ body: (Int, UInt32) -> Void) -> Bool {
         let start = b == 0 ? blocks * stride : skipEnd(b - 1)
         let end = skipEnd(b)
         let k = b == blocks - 1 ? df - b * PostingsCodec.blockSize : PostingsCodec.blockSize
-        guard start <= end, end <= length, k > 0 else { doc = .max; return }
+        guard start <= end, end <= length, k > 0, k <= PostingsCodec.blockSize else { return false }
         var prev: Int64 = b == 0 ? -1 : Int64(skipLast(b - 1))
-        docsBuf.removeAll(keepingCapacity: true)
-        tfsBuf.removeAll(keepingCapacity: true)
         var at = start
         let base = self.base
         @inline(__always) func varint() -> UInt64? {
@@ -146,38 +157,69 @@ struct PostingsCursor {
             var shift: UInt64 = 0
             while at < end {
                 let byte = base.load(fromByteOffset: at, as: UInt8.self)
-                at += 1
+                at &+= 1
                 result |= UInt64(byte & 0x7f) << shift
                 if byte & 0x80 == 0 { return result }
-                shift += 7
+                shift &+= 7
                 if shift > 63 { return nil }
             }
             return nil
         }
-        for _ in 0..<k {
-            guard let d = varint() else { doc = .max; return }
-            prev = prev + Int64(d) + 1
-            guard prev <= Int64(UInt32.max - 1) else { doc = .max; return }
-            docsBuf.append(UInt32(prev))
+        for i in 0..<k {
+            guard let d = varint() else { return false }
+            prev = prev &+ Int64(d) &+ 1
+            guard prev <= Int64(UInt32.max - 1) else { return false }
+            body(i, UInt32(truncatingIfNeeded: prev))
         }
-        if hasTF {
-            for _ in 0..<k {
-                guard let t = varint() else { doc = .max; return }
-                tfsBuf.append(UInt32(truncatingIfNeeded: t))
+        if withTF {
+            for i in 0..<k {
+                guard let t = varint() else { return false }
+                tfsBuf[i] = UInt32(truncatingIfNeeded: t)
             }
         }
+        return true
+    }
+
+    private func loadBlock(_ b: Int) {
+        guard b < blocks else { doc = .max; return }
+        block = b
+        let docs = docsBuf
+        var n = 0
+        guard decode(b, withTF: hasTF, { i, d in docs[i] = d; n = i + 1 }) else { doc = .max; return }
+        used = n
         pos = 0
         doc = docsBuf[0]
     }
 
-    mutating func next() {
+    /// Sets the bit of every doc below `limit` from the current one to the end of the list
+    /// (leaving the cursor exhausted): the fast path of counting a union.
+    func markRemaining(into bits: UnsafeMutablePointer<UInt64>, limit: Int) {
+        guard doc != .max else { return }
+        while pos < used {
+            let d = Int(docsBuf[pos])
+            if d < limit { bits[d >> 6] |= 1 << UInt64(d & 63) }
+            pos += 1
+        }
+        var b = block + 1
+        while b < blocks {
+            guard decode(b, withTF: false, { _, d in
+                let d = Int(d)
+                if d < limit { bits[d >> 6] |= 1 << UInt64(d & 63) }
+            }) else { break }
+            b += 1
+        }
+        block = blocks
+        doc = .max
+    }
+
+    func next() {
         guard doc != .max else { return }
         pos += 1
-        if pos < docsBuf.count { doc = docsBuf[pos] } else { loadBlock(block + 1) }
+        if pos < used { doc = docsBuf[pos] } else { loadBlock(block + 1) }
     }
 
     /// Moves to the first doc >= target.
-    mutating func seek(to target: UInt32) {
+    func seek(to target: UInt32) {
         guard doc != .max, doc < target else { return }
         if skipLast(block) < target {
             var b = block + 1
@@ -187,7 +229,7 @@ struct PostingsCursor {
         }
         while doc < target {
             pos += 1
-            if pos >= docsBuf.count { loadBlock(block + 1); if doc == .max { return } ; continue }
+            if pos >= used { loadBlock(block + 1); if doc == .max { return }; continue }
             doc = docsBuf[pos]
         }
     }

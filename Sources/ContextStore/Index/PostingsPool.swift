@@ -145,8 +145,14 @@ struct PoolCursor: DocCursor {
     private var i = 0
     private(set) var doc: UInt32 = .max
 
+    private let list: Int
+
+    /// Back to the first doc.
+    mutating func rewind() { self = PoolCursor(pool, list) }
+
     fileprivate init(_ pool: PostingsPool, _ list: Int) {
         self.pool = pool
+        self.list = list
         let l = pool.listState(list)
         tail = l.tail
         tailUsed = Int(l.tailUsed)

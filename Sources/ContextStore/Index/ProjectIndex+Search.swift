@@ -35,14 +35,15 @@ extension ProjectIndex {
             }
             var cursors: [PostingsCursor] = []
             var missing = false
+            let source = FileSource(state: s)
             for t in terms {
-                guard let p = t.withUnsafeBytes({ s.reader.term($0) }) else { missing = true; break }
-                cursors.append(PostingsCursor(list: p.list, df: p.df, hasTF: true))
+                guard let c = t.withUnsafeBytes({ source.cursor(.word, $0) }) else { missing = true; break }
+                cursors.append(c)
             }
             if missing { continue }
             for (f, v) in meta {
-                guard let p = v.withUnsafeBytes({ s.reader.meta(f, $0) }) else { missing = true; break }
-                cursors.append(PostingsCursor(list: p.list, df: p.df, hasTF: false))
+                guard let c = v.withUnsafeBytes({ source.metaCursor(f, $0) }) else { missing = true; break }
+                cursors.append(c)
             }
             if missing { continue }
             let seg = s.reader

@@ -1,0 +1,19 @@
+/// English function words (articles, pronouns, auxiliaries, prepositions, question words):
+/// in `any` mode they still match, but count with `Ranking.stopWordWeight`, so a question
+/// worded like a person's ("how did we fix the ...") is ranked by its telling words. A
+/// query made of stop words only ranks by them as usual. (`all` mode is unaffected: every
+/// word must match there anyway.)
+enum StopWords {
+    static let english: Set<[UInt8]> = Set([
+        "a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "as", "at",
+        "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could",
+        "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has",
+        "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if",
+        "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor",
+        "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out",
+        "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs",
+        "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too",
+        "under", "until", "up", "us", "very", "was", "we", "were", "what", "when", "where", "which", "while",
+        "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself", "yourselves",
+    ].map { Array($0.utf8) })
+}
