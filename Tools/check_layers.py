@@ -37,16 +37,20 @@ LEVELS = {
     'Model': 1, 'Coding': 1, 'IO': 1, 'Hashing': 1, 'Analysis': 1,
     # Formats and text: the log (records, frames, files), token counts, the JSON formats.
     'Log': 2, 'Tokenizer': 2, 'JSON': 2,
-    # The index points at records in the log (`RecordLocation`), so it sits above Log.
-    'Index': 3,
+    # What a search asks and answers, apart from any index: the query's terms, the result
+    # types, snippets, budgets, collapsing (words, parts, token counts, segments).
+    'Retrieval': 3,
+    # The index points at records in the log (`RecordLocation`), so it sits above Log; it
+    # answers queries (`QueryTerms`, `SearchResult`), so above Retrieval.
+    'Index': 4,
     # The MANIFEST names log files and index files and stores index state
     # (`LogPosition`, `ProjectTotals`, `LogFormat.fileHeaderSize`): above both, never below.
-    'Manifest': 4,
+    'Manifest': 5,
     # The engine: open, write, read, recover, verify. The only folder that knows
     # `StoreError`, `StoreLayout` and the writer (`Store/Writer`), and maps the lower layers' errors.
-    'Store': 5,
+    'Store': 6,
     # Features built on the engine.
-    'Compaction': 6, 'Import': 6, 'Export': 6,
+    'Compaction': 7, 'Import': 7, 'Export': 7,
 }
 
 # (user folder, used folder) -> names allowed against the rule, and why.

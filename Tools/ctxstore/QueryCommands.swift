@@ -45,7 +45,7 @@ struct SearchCommand: AsyncParsableCommand {
         discussion: """
             Modes. --mode all (the default) matches as the old layer matched: every word of \
             --query must be among the segment's words, where the words of a text are Python's \
-            re.findall(r"\\b\\w+\\b", text.lower()) (SPEC.md, "Search semantics"). --mode any \
+            re.findall(r"\\b\\w+\\b", text.lower()) (Docs/FORMAT.md section 3). --mode any \
             matches a segment holding at least one word, as a whole word, as a part of an \
             identifier (region finds mmap_region, header finds parseHTTPHeader), or in its \
             file_path or tags, and ranks by BM25 over all the words, so the rare ones decide: \

@@ -1,14 +1,19 @@
 /// Serializes a memtable as an immutable index file (SPEC.md, "Index files"); doc numbers
 /// stay those of the memtable. The file is written whole, synced, and its directory synced,
 /// before any manifest names it.
+///
+/// `formatVersion` 1 writes the old layout (no parts or fields, no block maxima, analyzer
+/// version 0): only tests ask for it, to check that such files are still read and rebuilt.
 enum IndexFileEncoder {
-    static func encode(_ m: MemTable, number: UInt32, project: UInt64) -> [UInt8] {
+    static func encode(_ m: MemTable, number: UInt32, project: UInt64, formatVersion: UInt16 = IndexFormat.version) -> [UInt8] {
+        precondition(formatVersion >= IndexFormat.oldestReadableVersion && formatVersion <= IndexFormat.version)
+        let current = formatVersion == IndexFormat.version
         var out: [UInt8] = []
         out.reserveCapacity(m.docCount * 64 + m.terms.arena.count * 2 + 4096)
         var w = ByteWriter(capacity: IndexFormat.headerSize)
         w.raw(IndexFormat.magic)
-        w.u16(IndexFormat.version)
-        w.u16(SubwordSplitter.version)  // the analyzer version (format 1: reserved, 0)
+        w.u16(formatVersion)
+        w.u16(current ? SubwordSplitter.version : 0)  // the analyzer version (format 1: reserved, 0)
         w.u32(number)
         w.u64(project)
         w.u32(UInt32(m.docCount))
@@ -74,7 +79,7 @@ enum IndexFileEncoder {
         var postings: [UInt8] = []
         postings.reserveCapacity(m.terms.arena.count * 3)
         let docs = m.docs
-        let words: (UInt32) -> UInt32 = { docs[Int($0)].words }
+        let words: ((UInt32) -> UInt32)? = current ? { docs[Int($0)].words } : nil
         let termDict = dictionary(m.terms, lists: m.postings, words: words, postings: &postings)
         var metaDicts: [[UInt8]] = []
         for f in MetaField.allCases {
@@ -85,9 +90,11 @@ enum IndexFileEncoder {
         section { $0 += termDict }
         section { $0 += postings }
         for d in metaDicts { section { $0 += d } }
-        section { $0 += partDict }
-        section { $0 += fieldDict }
-        precondition(sections.count == IndexFormat.sectionCount)
+        if current {
+            section { $0 += partDict }
+            section { $0 += fieldDict }
+        }
+        precondition(sections.count == IndexFormat.sectionCount(version: formatVersion))
 
         var f = ByteWriter(capacity: IndexFormat.footerSize)
         f.u32(UInt32(sections.count))

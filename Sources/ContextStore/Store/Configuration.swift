@@ -23,6 +23,9 @@ public struct Configuration: Sendable {
     public var indexSealBytes: Int = 32 << 20
     /// The memtable's record threshold (see `indexSealBytes`). Allowed: 1 to `Int32.max`.
     public var indexSealDocs: Int = 100_000
+    /// The index file format seals write: tests set 1 to make stores as older builds did
+    /// (SPEC.md section 9.0); compaction always writes the current one.
+    var indexFormatVersion: UInt16 = IndexFormat.version
     /// Token counts at ingest: the encoding, and a directory holding its rank file
     /// (`<encoding>.tiktoken`). nil: the directory in the environment variable
     /// `CONTEXTSTORE_VOCAB_DIR`, else the copy built into the library (no set-up needed).

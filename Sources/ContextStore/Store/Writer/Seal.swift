@@ -49,7 +49,8 @@ extension StoreState {
             manifest.projects[p].nextIndexNumber += 1
             let path = layout.indexFile(project: project, index: number)
             let h = try FileHandle.createExclusive(path)
-            try h.write(IndexFileEncoder.encode(m, number: number, project: project), at: 0)
+            try h.write(IndexFileEncoder.encode(m, number: number, project: project,
+                                                  formatVersion: configuration.indexFormatVersion), at: 0)
             try h.sync()
             let reader: IndexFileReader
             do throws(IndexError) {
