@@ -79,7 +79,7 @@ enum IndexFileEncoder {
         var postings: [UInt8] = []
         postings.reserveCapacity(m.terms.arena.count * 3)
         let docs = m.docs
-        let words: ((UInt32) -> UInt32)? = current ? { docs[Int($0)].words } : nil
+        let words: ((UInt32) -> UInt32)? = current ? { Ranking.clampedWords(docs[Int($0)].words) } : nil
         let termDict = dictionary(m.terms, lists: m.postings, words: words, postings: &postings)
         var metaDicts: [[UInt8]] = []
         for f in MetaField.allCases {
@@ -93,6 +93,11 @@ enum IndexFileEncoder {
         if current {
             section { $0 += partDict }
             section { $0 += fieldDict }
+            section { o in  // norms
+                var d = ByteWriter(capacity: n * 2)
+                for doc in m.docs { d.u16(UInt16(Ranking.clampedWords(doc.words))) }
+                o += d.bytes
+            }
         }
         precondition(sections.count == IndexFormat.sectionCount(version: formatVersion))
 

@@ -67,7 +67,8 @@ final class IndexFileReader: @unchecked Sendable {
         guard sections[IndexFormat.Section.docs.rawValue].1 == n * DocInfo.encodedSize,
               sections[IndexFormat.Section.recency.rawValue].1 == n * 4,
               sections[IndexFormat.Section.idTable.rawValue].1 == n * 12,
-              sections[IndexFormat.Section.idBlob.rawValue].1 >= (n + 1) * 4
+              sections[IndexFormat.Section.idBlob.rawValue].1 >= (n + 1) * 4,
+              version < 2 || sections[IndexFormat.Section.norms.rawValue].1 == n * 2
         else { throw corrupt(f, "section sizes do not match the doc count") }
         bloomBits = sections[IndexFormat.Section.bloom.rawValue].1 * 8
         guard bloomBits >= 64 else { throw corrupt(f, "bloom filter too small") }
@@ -106,6 +107,13 @@ final class IndexFileReader: @unchecked Sendable {
 
     @inline(__always) func words(_ i: Int) -> UInt32 {
         UInt32(littleEndian: section(.docs).loadUnaligned(fromByteOffset: i * DocInfo.encodedSize + 20, as: UInt32.self))
+    }
+
+    /// The doc's length as BM25 reads it (`Ranking.clampedWords`): from the norms column in
+    /// format 2 files, from the doc table in older ones.
+    @inline(__always) func normWords(_ i: Int) -> UInt32 {
+        guard formatVersion >= 2 else { return Ranking.clampedWords(words(i)) }
+        return UInt32(UInt16(littleEndian: section(.norms).loadUnaligned(fromByteOffset: i * 2, as: UInt16.self)))
     }
 
     /// The i-th doc in recency order (newest first).

@@ -12,8 +12,9 @@ enum IndexFormat {
     enum Section: Int, CaseIterable {
         case docs = 0, recency, idTable, idBlob, bloom, terms, postings
         case metaFilePath, metaTaskID, metaTag, metaType, metaTier
-        /// Version 2 on: sub-word parts of the text, and words and parts of file_path and tags.
-        case parts, fields
+        /// Version 2 on: sub-word parts of the text, words and parts of file_path and tags,
+        /// and each doc's length as BM25 reads it (`Ranking.clampedWords`), 2 bytes a doc.
+        case parts, fields, norms
     }
 
     /// Sections of a file of `version`.

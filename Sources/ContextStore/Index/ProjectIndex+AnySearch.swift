@@ -332,6 +332,20 @@ struct AnyRun {
             var partial = 0.0
             var matched: UInt64 = 0
             let admittedDoc = isAdmitted(d)
+            if admittedDoc && threshold > -Double.infinity {
+                // First a bound from the block maxima alone: most candidates stop here,
+                // before their length is read (a cache miss into the doc table).
+                var most = below[split]
+                var words: UInt64 = 0
+                for i in split..<n where scorers[i].doc == d {
+                    most += bound(scorers[i].weight, scorers[i].hasTF, scorers[i].blockMaxima(containing: d))
+                    words |= wordBit[i]
+                }
+                if most * share(massOf(words) + belowMass[split]) < threshold {
+                    for i in split..<n where scorers[i].doc == d { scorers[i].next() }
+                    continue
+                }
+            }
             let dl = admittedDoc ? norm(s.words(d)) : 0
             for i in split..<n where scorers[i].doc == d {
                 if admittedDoc {

@@ -48,7 +48,7 @@ extension ProjectIndex {
             if missing { continue }
             let seg = s.reader
             ctx.total += intersect(&cursors, termCount: terms.count, source: i, dead: s.dead,
-                                   createdAt: { seg.createdAt(Int($0)) }, words: { seg.words(Int($0)) }, &ctx)
+                                   createdAt: { seg.createdAt(Int($0)) }, words: { seg.normWords(Int($0)) }, &ctx)
         }
         // The memtable.
         let m = memtable
@@ -75,7 +75,7 @@ extension ProjectIndex {
             }
             if !missing {
                 ctx.total += intersect(&cursors, termCount: terms.count, source: source, dead: m.dead,
-                                       createdAt: { m.docs[Int($0)].createdAt }, words: { m.docs[Int($0)].words }, &ctx)
+                                       createdAt: { m.docs[Int($0)].createdAt }, words: { Ranking.clampedWords(m.docs[Int($0)].words) }, &ctx)
             }
         }
         return (ctx.total, ctx.top.sorted())

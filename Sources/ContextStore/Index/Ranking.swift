@@ -21,6 +21,10 @@ enum Ranking {
     /// A prefix term (`mmap*`) in `any` mode scores its most frequent expansions only.
     static let maxPrefixExpansions = 64
 
+    /// A doc's length as BM25 reads it: its word count, at most 65,535 (so index files keep
+    /// it in 2 bytes, a column dense enough to stay in cache while a query scores).
+    @inline(__always) static func clampedWords(_ words: UInt32) -> UInt32 { min(words, 65_535) }
+
     /// BM25's inverse document frequency over `n` docs.
     @inline(__always) static func idf(df: Int, n: Double) -> Double {
         log(1 + (n - Double(df) + 0.5) / (Double(df) + 0.5))

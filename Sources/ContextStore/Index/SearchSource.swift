@@ -11,6 +11,7 @@ protocol SearchSource {
     var docCount: Int { get }
     var dead: Bitmap { get }
     func createdAt(_ doc: UInt32) -> Int64
+    /// The doc's length as BM25 reads it (`Ranking.clampedWords`).
     func words(_ doc: UInt32) -> UInt32
     /// The postings of `key` in the dictionary of `kind` (nil: not there).
     func cursor(_ kind: TermKind, _ key: UnsafeRawBufferPointer) -> Cursor?
@@ -29,7 +30,7 @@ struct FileSource: SearchSource {
     var docCount: Int { state.reader.docCount }
     var dead: Bitmap { state.dead }
     func createdAt(_ doc: UInt32) -> Int64 { reader.createdAt(Int(doc)) }
-    func words(_ doc: UInt32) -> UInt32 { reader.words(Int(doc)) }
+    func words(_ doc: UInt32) -> UInt32 { reader.normWords(Int(doc)) }
 
     private func list(_ kind: TermKind, _ key: UnsafeRawBufferPointer) -> (list: UnsafeRawBufferPointer, df: Int)? {
         switch kind {
@@ -69,7 +70,7 @@ struct MemSource: SearchSource {
     var docCount: Int { memtable.docCount }
     var dead: Bitmap { memtable.dead }
     func createdAt(_ doc: UInt32) -> Int64 { memtable.docs[Int(doc)].createdAt }
-    func words(_ doc: UInt32) -> UInt32 { memtable.docs[Int(doc)].words }
+    func words(_ doc: UInt32) -> UInt32 { Ranking.clampedWords(memtable.docs[Int(doc)].words) }
 
     private func id(_ kind: TermKind, _ key: UnsafeRawBufferPointer) -> (Int, PostingsPool)? {
         switch kind {

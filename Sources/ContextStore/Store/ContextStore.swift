@@ -128,6 +128,7 @@ public final class ContextStore: Sendable {
     public static func open(directory: String, mode: OpenMode = .readWrite,
                             configuration: Configuration = Configuration()) throws(StoreError) -> ContextStore {
         try configuration.validate()
+        SearchTables.warmInBackground()
         let layout = StoreLayout(root: directory)
         let parts = Parts(layout: layout, configuration: configuration)
         func make(_ role: Role) -> ContextStore {
