@@ -27,12 +27,17 @@ if [ -n "$project" ]; then
     "$C" search --store "$DEMO" --project "$project" --query "$q" --limit 3
   done
 fi
+q="how do we map a file region into memory with mmap"
+echo
+echo "\$ ctxstore search --store $DEMO --all-projects --mode any --snippets 1 --limit 3 --query \"$q\""
+"$C" search --store "$DEMO" --all-projects --mode any --snippets 1 --limit 3 --query "$q"
 
 cat <<NEXT
 
 == next, try:
   $C stats --store $DEMO
   $C search --store $DEMO --project $project --query "WORDS" --json
+  $C search --store $DEMO --all-projects --mode any --query "A QUESTION" --snippets 2 --budget-tokens 2000 --collapse file_path
   $C search --store $DEMO --project $project --tag h --created-after 2025-06-01 --order recent
   $C export --store $DEMO --out /tmp/contextstore-export     # the old layer's JSON files
   $C compact --store $DEMO

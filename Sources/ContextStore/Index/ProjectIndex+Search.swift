@@ -3,16 +3,9 @@
 extension ProjectIndex {
     /// Runs a query: total live matches and the best `limit` hits.
     func search(terms: [[UInt8]], filters: SearchFilters, limit: Int, order: SearchOrder) -> (total: Int, hits: [Hit]) {
-        var meta: [(MetaField, [UInt8])] = []
-        if let v = filters.filePath { meta.append((.filePath, Array(v.utf8))) }
-        if let v = filters.taskID { meta.append((.taskID, Array(v.utf8))) }
-        for t in Set(filters.tags.map { ByteKey($0) }) { meta.append((.tag, t.bytes)) }
-        if let v = filters.type { meta.append((.type, Array(v.rawValue.utf8))) }
-        if let v = filters.tier { meta.append((.tier, Array(v.rawValue.utf8))) }
-        let after = filters.createdAfter?.instantMicroseconds ?? Int64.min
-        let before = filters.createdBefore?.instantMicroseconds ?? Int64.max
-        // An empty range matches nothing (and `after + 1` below cannot overflow past it).
-        if after != Int64.min && before != Int64.max && after >= before - 1 { return (0, []) }
+        // An empty time range matches nothing.
+        guard let plan = SearchPlan(filters) else { return (0, []) }
+        let meta = plan.meta, after = plan.after, before = plan.before
 
         // Global BM25 statistics: N, average length, and each term's df over all sources.
         let n = Double(max(allDocs, 1))

@@ -6,6 +6,10 @@ struct Hit: Sendable {
     /// and times, the later write ranks first.
     var source: Int
     var doc: UInt32
+    /// `any` mode: the query words (bits of `ScoredTerm.word`) the doc matched, known
+    /// from scoring; nil where the engine did not score (`all` mode matches them all,
+    /// recency order scores nothing).
+    var words: UInt64? = nil
 
     @inline(__always) func outranks(_ o: Hit) -> Bool {
         if score != o.score { return score > o.score }

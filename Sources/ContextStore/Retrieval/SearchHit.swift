@@ -10,7 +10,8 @@ public struct SearchHit: Sendable, Equatable {
     /// each computed with their own project's statistics.
     public var score: Double
     /// The query words it matched, in the order of the query (lowercased, as the keyword
-    /// analyzer gives them; a prefix word `mmap*` is reported as written, with its `*`).
+    /// analyzer gives them; a prefix word `mmap*` is reported as written, with its `*`). In
+    /// `.all` mode every word matched; in `.any` mode a word past the 64th is not reported.
     public var matchedWords: [String]
     /// Its best-matching lines, best first (empty unless `SearchQuery.snippets` > 0).
     public var snippets: [SearchSnippet]

@@ -83,7 +83,7 @@ extension ContextStore {
                 let segment = fetch ? try self.fetch(pi, pi.docInfo(source: h.source, doc: h.doc).location) : nil
                 out.append(SearchCandidate(projectID: pi.projectID, segmentID: segment?.segmentID ?? pi.segmentID(source: h.source, doc: h.doc),
                                            score: h.score, createdAt: h.createdAt, projectOrder: projectOrder, rank: rank,
-                                           segment: segment))
+                                           words: h.words, segment: segment))
             }
             return (r.total, out)
         }
@@ -100,19 +100,57 @@ extension ContextStore {
         return pi.search(terms: terms.terms.map(\.bytes), filters: q.filters, limit: limit, order: q.order)
     }
 
+    /// How much each query word counts when lines are chosen for snippets: its idf over the
+    /// projects searched (whole words and parts), a stop word a fifth of that, a prefix 1.
+    private func snippetWeights(_ terms: QueryTerms, _ q: SearchQuery) -> [Double] {
+        let pairs: [IndexPair] = if let p = q.project { view.index(project: p).map { [$0] } ?? [] } else { view.allIndexes() }
+        var n = 0
+        var dfs = [Int](repeating: 0, count: terms.terms.count)
+        for pair in pairs {
+            pair.read { pi in
+                n += pi.allDocs
+                for (i, t) in terms.terms.enumerated() where !t.isPrefix {
+                    dfs[i] += pi.documentFrequency(.word, t.bytes) + pi.documentFrequency(.part, t.bytes)
+                }
+            }
+        }
+        return terms.terms.enumerated().map { i, t in
+            if t.isPrefix { return 1 }
+            let idf = Ranking.idf(df: min(dfs[i], max(n, 1)), n: Double(max(n, 1)))
+            return StopWords.english.contains(t.bytes) ? idf * Ranking.stopWordWeight : idf
+        }
+    }
+
     /// Hits with their matched words, snippets and token costs.
     private func finishHits(_ candidates: [SearchCandidate], _ terms: QueryTerms, _ q: SearchQuery) throws(StoreError) -> [SearchHit] {
-        let matcher = WordMatcher(terms, matchParts: q.mode == .any)
+        // The matcher reads texts: made only when snippets, or matched words the engine did
+        // not report, need it.
+        var matcherStore: WordMatcher?
+        func matcher() -> WordMatcher {
+            if let m = matcherStore { return m }
+            let m = WordMatcher(terms, matchParts: q.mode == .any)
+            matcherStore = m
+            return m
+        }
         let needTokens = q.snippets > 0 || q.budgetTokens != nil
         let tokenizer = needTokens ? try tokens.loadTokenizer() : nil
-        let weights = terms.terms.map { _ in 1.0 }
+        let weights = q.snippets > 0 ? snippetWeights(terms, q) : []
+        let allWords = terms.terms.map(\.display)
         return candidates.map { c in
             var hit = SearchHit(projectID: c.projectID, segmentID: c.segmentID, score: c.score, segment: c.segment)
+            // all mode: every word matched; any mode: what scoring saw, else (recency order)
+            // what the text holds.
+            if q.mode == .all || terms.isEmpty {
+                hit.matchedWords = allWords
+            } else if let w = c.words {
+                hit.matchedWords = terms.terms.indices.filter { $0 < 64 && w & (1 << UInt64($0)) != 0 }.map { allWords[$0] }
+            } else if let s = c.segment {
+                hit.matchedWords = matcher().matchedTerms(text: s.text, fields: (s.filePath.map { [$0] } ?? []) + s.tags)
+                    .map { allWords[$0] }
+            }
             guard let s = c.segment else { return hit }
-            hit.matchedWords = matcher.matchedTerms(text: s.text, fields: (s.filePath.map { [$0] } ?? []) + s.tags)
-                .map { terms.terms[$0].display }
             if q.snippets > 0, let tokenizer {
-                hit.snippets = SnippetExtractor.snippets(of: s, matcher: matcher, termWeights: weights, count: q.snippets,
+                hit.snippets = SnippetExtractor.snippets(of: s, matcher: matcher(), termWeights: weights, count: q.snippets,
                                                          tokenizer: tokenizer)
                 hit.tokens = hit.snippets.reduce(0) { $0 + $1.tokens }
             } else if let tokenizer {
@@ -134,6 +172,8 @@ struct SearchCandidate {
     var projectOrder: Int
     /// Its rank in its project's list (which already broke ties by write order).
     var rank: Int
+    /// The query words it matched, when the engine knows them (`Hit.words`).
+    var words: UInt64?
     var segment: ContextSegment?
 
     func outranks(_ o: SearchCandidate) -> Bool {
