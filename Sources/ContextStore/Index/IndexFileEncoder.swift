@@ -85,8 +85,8 @@ enum IndexFileEncoder {
         for f in MetaField.allCases {
             metaDicts.append(dictionary(m.meta[f.rawValue], lists: m.metaPostings[f.rawValue], words: nil, postings: &postings))
         }
-        let partDict = dictionary(m.parts, lists: m.partPostings, words: words, postings: &postings)
-        let fieldDict = dictionary(m.fields, lists: m.fieldPostings, words: nil, postings: &postings)
+        let partDict = current ? dictionary(m.parts, lists: m.partPostings, words: words, postings: &postings) : []
+        let fieldDict = current ? dictionary(m.fields, lists: m.fieldPostings, words: nil, postings: &postings) : []
         section { $0 += termDict }
         section { $0 += postings }
         for d in metaDicts { section { $0 += d } }

@@ -91,11 +91,7 @@ extension ProjectIndex {
                 mem.forEachKey(.word, withPrefix: t.bytes) { k, _ in found.insert(k) }
                 keys = found.sorted { $0.lexicographicallyPrecedes($1) }
             }
-            clauses.append(keys.map { key in
-                var df = key.withUnsafeBytes { mem.df(.word, $0) }
-                for f in files { df += key.withUnsafeBytes { FileSource(state: f).df(.word, $0) } }
-                return (key, Ranking.idf(df: df, n: n))
-            })
+            clauses.append(keys.map { key in (key, Ranking.idf(df: documentFrequency(.word, key), n: n)) })
         }
         var ctx = Execution(idf: [], avgdl: max(Double(allWords) / n, 1), after: plan.after, before: plan.before,
                             byRecency: order == .recent, top: TopK(limit: limit))

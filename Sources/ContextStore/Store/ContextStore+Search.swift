@@ -25,7 +25,7 @@ extension ContextStore {
     public func search(_ q: SearchQuery) throws(StoreError) -> SearchResult {
         try checkOpen()
         let terms = QueryTerms(q.query)
-        let pairs: [IndexPair] = if let p = q.project { view.index(project: p).map { [$0] } ?? [] } else { view.allIndexes() }
+        let pairs = searchedIndexes(q)
         let limit = max(0, q.limit)
         // The old layer's edges: a "" file_path or task_id filter, and words that analyze
         // to nothing (only an empty query lists everything), match nothing.
@@ -71,6 +71,12 @@ extension ContextStore {
                             budget: budget, explanation: explanation)
     }
 
+    /// The indexes a query searches: its project's (none if it has no record), or all.
+    private func searchedIndexes(_ q: SearchQuery) -> [IndexPair] {
+        if let p = q.project { return view.index(project: p).map { [$0] } ?? [] }
+        return view.allIndexes()
+    }
+
     /// One project's count and its best `depth` hits, read (ids, and segments when `fetch`)
     /// inside the read so the files they sit in outlive a compaction that replaces them.
     private func rankedHits(_ pair: IndexPair, _ terms: QueryTerms, _ q: SearchQuery, depth: Int, projectOrder: Int,
@@ -103,7 +109,7 @@ extension ContextStore {
     /// How much each query word counts when lines are chosen for snippets: its idf over the
     /// projects searched (whole words and parts), a stop word a fifth of that, a prefix 1.
     private func snippetWeights(_ terms: QueryTerms, _ q: SearchQuery) -> [Double] {
-        let pairs: [IndexPair] = if let p = q.project { view.index(project: p).map { [$0] } ?? [] } else { view.allIndexes() }
+        let pairs = searchedIndexes(q)
         var n = 0
         var dfs = [Int](repeating: 0, count: terms.terms.count)
         for pair in pairs {
