@@ -47,7 +47,8 @@ import ContextStoreTestSupport
                 collected.set(out.fileHandleForReading.readDataToEndOfFile())
             }
             reader.start()
-            let delay = UInt64.random(in: 30...600, using: &rng)
+            // Long enough for a debug child, slowed by other suites, to open, recover and write.
+            let delay = UInt64.random(in: 50...1_200, using: &rng)
             try await Task.sleep(nanoseconds: delay * 1_000_000)
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
