@@ -101,7 +101,7 @@ struct AnyRun {
         let words = s.docCount
         var union = [UInt64](repeating: 0, count: (words + 63) / 64)
         func mark(_ c: inout S.Cursor?) {
-            guard c != nil else { return }
+            guard c != nil, !union.isEmpty else { return }
             union.withUnsafeMutableBufferPointer { c!.markRemaining(into: $0.baseAddress!, limit: words) }
             c!.rewind()
         }

@@ -28,7 +28,7 @@ struct SearchPlan {
         for (f, v) in meta {
             guard var c = v.withUnsafeBytes({ s.metaCursor(f, $0) }) else { return nil }
             var m = [UInt64](repeating: 0, count: bits.count)
-            while c.doc != .max { let d = Int(c.doc); if d < n { m[d >> 6] |= 1 << UInt64(d & 63) }; c.next() }
+            if !m.isEmpty { m.withUnsafeMutableBufferPointer { c.markRemaining(into: $0.baseAddress!, limit: n) } }
             for i in bits.indices { bits[i] &= m[i] }
         }
         let dead = s.dead
