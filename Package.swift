@@ -7,10 +7,15 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "ContextStore", targets: ["ContextStore"]),
+        // The MCP server as a library, for an app that serves its own store over its own transport.
+        .library(name: "ContextStoreMCP", targets: ["ContextStoreMCP"]),
         .executable(name: "ctxstore", targets: ["ctxstore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // The Model Context Protocol: `ctxstore mcp` serves the store to an assistant.
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // The system LZ4 (Debian: liblz4-dev); records are compressed in batches with it.
@@ -35,10 +40,21 @@ let package = Package(
             name: "ContextStore",
             dependencies: ["CLZ4", "CContextStoreSupport", "CContextStoreVocabulary"]
         ),
+        // The MCP server (`ctxstore mcp`): the store's tools for an assistant, over stdio.
+        // Above the library: it uses ContextStore's public (and package) API only.
+        .target(
+            name: "ContextStoreMCP",
+            dependencies: [
+                "ContextStore",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "ctxstore",
             dependencies: [
                 "ContextStore",
+                "ContextStoreMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/ctxstore"
@@ -73,7 +89,8 @@ let package = Package(
         // Depending on the executable makes `swift test` build it.
         .testTarget(
             name: "ctxstoreTests",
-            dependencies: ["ContextStore", "ContextStoreTestSupport", "ctxstore"]
+            dependencies: ["ContextStore", "ContextStoreMCP", "ContextStoreTestSupport", "ctxstore",
+                           .product(name: "MCP", package: "swift-sdk")]
         ),
     ]
 )

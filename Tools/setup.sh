@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # One-time machine set-up for ContextStore; safe to run again (it skips what is present).
 #   - liblz4-dev (the system LZ4 the log and the built-in vocabulary link against), with apt-get
-#   - with --test: the lz4 command and Python tiktoken, for the token-count oracle
+#   - with --test: the lz4 command and Python tiktoken, for the token-count oracle, and the
+#     official MCP Python SDK (`mcp`), the real client Tests/mcp/mcp_client_test.py drives
+#     `ctxstore mcp` with
 #     (Tests/Oracles/tiktoken_oracle.py decompresses the repository's own copies of the
 #     rank files, Sources/CContextStoreVocabulary/data/*.lz4, with lz4)
 # The tokenizer vocabulary itself needs no set-up: it is compiled into the library.
@@ -33,6 +35,10 @@ if [ "$want_test" = 1 ]; then
   if ! python3 -c 'import tiktoken' 2>/dev/null; then
     echo "setup: installing Python tiktoken (test oracle)" >&2
     python3 -m pip install -q tiktoken
+  fi
+  if ! python3 -c 'import mcp.client.stdio' 2>/dev/null; then
+    echo "setup: installing the Python MCP SDK (test client)" >&2
+    python3 -m pip install -q 'mcp>=2.3,<3'
   fi
 fi
 echo "setup: ok" >&2

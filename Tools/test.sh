@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set-up (liblz4-dev, the lz4 command, Python tiktoken) and the whole test suite.
+# Set-up (liblz4-dev, the lz4 command, Python tiktoken and mcp) and the whole test suite.
 # This is what CI runs (.ci/run). Long soaks are opt-in:
 #   CONTEXTSTORE_CRASH_CYCLES=2000 bash Tools/test.sh
 set -euo pipefail
@@ -12,6 +12,7 @@ python3 Tools/check_layers.py
 # Every public declaration documented (at least 95% of them; the list says which are not).
 python3 Tools/check_docs.py --self-test
 python3 Tools/check_docs.py
+python3 Tools/check_docs.py --root Sources/ContextStoreMCP
 # The concurrency test (readers, writers, compaction and export at once) under
 # ThreadSanitizer, in its own build directory; then the whole suite. `swift test` stays
 # last: CI reads its closing line.

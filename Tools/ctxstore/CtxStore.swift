@@ -28,7 +28,7 @@ struct CtxStore: AsyncParsableCommand {
         version: "ctxstore \(ContextStoreVersion.release) (store format \(ContextStoreVersion.storeFormat))",
         subcommands: [PutCommand.self, ImportCommand.self, ExportCommand.self, GetCommand.self, SearchCommand.self,
                       DeleteCommand.self, StashCommand.self, UnstashCommand.self, StatsCommand.self, CompactCommand.self,
-                      VerifyCommand.self, TokensCommand.self, StressCommand.self, CrashWriterCommand.self,
+                      VerifyCommand.self, TokensCommand.self, McpCommand.self, StressCommand.self, CrashWriterCommand.self,
                       ProcessBenchCommand.self, ProcessWorkerCommand.self]
     )
 
