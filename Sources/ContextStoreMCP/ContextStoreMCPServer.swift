@@ -2,6 +2,12 @@ import ContextStore
 import Logging
 import MCP
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A Model Context Protocol server for one store: the tools an assistant uses to stash its
 /// context and bring it back (`context_put`, `context_stash`, `context_search_stashed`,
 /// `context_retrieve_stashed`, `context_get_working_set`, `context_list_projects`,
@@ -37,6 +43,7 @@ public struct ContextStoreMCPServer: Sendable {
 
     /// Serves MCP over standard input and output until the client closes its end, then
     /// closes the store. Logs go to standard error only (standard output carries the protocol).
+    /// Ignores SIGPIPE for the process (a client gone mid-answer is an `EPIPE`).
     ///
     /// The store is opened on a thread of its own as the server starts, so `initialize` and
     /// `tools/list` are answered at once whatever the store's size; tool calls wait for the
@@ -46,6 +53,9 @@ public struct ContextStoreMCPServer: Sendable {
     public func run() async throws {
         var logger = Logger(label: "ctxstore.mcp", factory: { StreamLogHandler.standardError(label: $0) })
         logger.logLevel = .warning
+        // A client that goes away mid-answer makes the write fail with EPIPE instead of
+        // killing the process: the server then stops at end of input and closes the store.
+        signal(SIGPIPE, SIG_IGN)
         let session = StoreSession(directory: directory, configuration: configuration)
         let transport = LineTransport(logger: logger)
         try await serve(session: session, transport: transport)

@@ -365,17 +365,27 @@ async def two_servers(binary, store, env):
 
     async def first():
         async with Server(binary, store, env) as s:
+            # A tool call waits for the open: this server holds the store before b starts.
+            await s.ok("context_list_projects", {})
             ready.set_result(s)
             await leave.wait()
 
+    def lock_pid():
+        with open(os.path.join(store, "LOCK")) as f:
+            return int(f.read().split()[0])
+
     holder = asyncio.create_task(first())
-    a = await ready
+    await ready
+    first_pid = lock_pid()
     async with Server(binary, store, env) as b:
-        await a.ok("context_list_projects", {})
+        await b.ok("context_list_projects", {})
         leave.set()
         await holder
         r = await b.ok("context_put", {"project_id": "shared", "segments": [{"segment_id": "after", "text": "after the holder left", "type": "note"}]})
-        check(r["stored"][0]["segment_id"] == "after", "the second server takes the store over when the first exits")
+        check(r["stored"][0]["segment_id"] == "after", "a write through the second server after the first exits")
+        taker = lock_pid()
+        os.kill(taker, 0)  # raises if no such process
+        check(taker != first_pid, f"the second server took the store over (LOCK names {taker}, was {first_pid})")
         r = await b.ok("context_retrieve_stashed", {"project_id": "shared", "segment_ids": ["after", "from-a"]})
         check(r["segments_found"] == 2, "everything written through both servers is there")
 
