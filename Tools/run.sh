@@ -42,5 +42,6 @@ cat <<NEXT
   $C export --store $DEMO --out /tmp/contextstore-export     # the old layer's JSON files
   $C compact --store $DEMO
   $C verify --store $DEMO
+  $C mcp --store $DEMO                                       # serve it to an assistant over MCP (README)
   $C --help
 NEXT
