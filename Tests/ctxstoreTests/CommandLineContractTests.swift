@@ -115,6 +115,25 @@ import ContextStoreTestSupport
         #expect(s4 == 0 && out4.contains("Exit status") && out4.contains("64 usage error"), "\(out4)")
     }
 
+    /// An argument that is not UTF-8 (Swift would decode it with U+FFFD, addressing another
+    /// project) is refused with status 64, the argument's bytes shown, and nothing created.
+    @Test func argumentsThatAreNotUTF8AreRefused() throws {
+        let tmp = TempDir("cli-utf8"); defer { tmp.cleanup() }
+        let store = tmp.sub("s")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // The shell passes the raw byte 0xFF, which a Swift String argument could not.
+        p.arguments = ["-c", #"exec "$0" stash --store "$1" --project "$(printf 'a\377b')" some-id"#, try ctxstoreBinary(), store]
+        let err = Pipe()
+        p.standardError = err
+        try p.run()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 64, "\(message)")
+        #expect(message.contains("not valid UTF-8") && message.contains("a\\xffb"), "\(message)")
+        #expect(!FileManager.default.fileExists(atPath: store), "nothing is created")
+    }
+
     /// Reads work beside a holder; a write to a holder that takes no forwarded writes (the
     /// one case where waiting cannot help) fails at once, naming the holder.
     @Test func aLockedStoreNamesItsHolder() throws {

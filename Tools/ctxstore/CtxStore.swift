@@ -35,6 +35,17 @@ struct CtxStore: AsyncParsableCommand {
     /// ArgumentParser's own entry point, after one check of ours: a first argument that is
     /// no command and no option is a mistyped command, answered with the nearest one.
     static func main() async {
+        // Swift decodes argv lossily (an invalid byte becomes U+FFFD), which would address
+        // another project or file: refuse such an argument instead.
+        for i in 1..<Int(CommandLine.argc) {
+            guard let raw = CommandLine.unsafeArgv[i] else { continue }
+            let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self), count: strlen(raw))
+            if String(validating: bytes, as: UTF8.self) == nil {
+                let shown = bytes.map { $0 < 0x80 && $0 >= 0x20 ? String(UnicodeScalar($0)) : String(format: "\\x%02x", $0) }.joined()
+                printError("ctxstore: argument \(i) is not valid UTF-8 (\(shown)); project ids, ids and paths must be UTF-8")
+                Foundation.exit(ExitStatus.usage)
+            }
+        }
         let arguments = Array(CommandLine.arguments.dropFirst())
         if let first = arguments.first, !first.hasPrefix("-"), first != "help" {
             let names = configuration.subcommands.compactMap { command -> String? in

@@ -155,13 +155,19 @@ final class Compactor: @unchecked Sendable {
             let out = try job.run()
             try writer.performBlocking { state throws(StoreError) in
                 guard let edit = try CompactionEdits.edit(for: out, state) else { return }
-                try state.apply([edit])
+                do throws(StoreError) { try state.apply([edit]) } catch {
+                    // The MANIFEST naming the output may be durable: keep the output.
+                    if state.manifestInDoubt { throw .readOnlyAfterFailure(cause: "\(error)") }
+                    throw error
+                }
                 state.stats.compactions += 1
             }
             lock.withLock { totals.add(out) }
             return out
         } catch {
-            removeOutput(plan)
+            // After a failure past the MANIFEST's rename (or on a store already read-only)
+            // the output stays: the next open keeps it, or removes it as orphans.
+            if case .readOnlyAfterFailure = error {} else { removeOutput(plan) }
             throw error
         }
     }

@@ -30,6 +30,8 @@ final class DirectoryLock: Sendable {
     }
 
     init(path: String) throws(Failure) {
+        if let e = SystemCallFaults.check(.open, path) { throw .io(IOError(op: "open", path: path, errno: e)) }
+        if let e = SystemCallFaults.check(.flock, path) { throw .io(IOError(op: "flock", path: path, errno: e)) }
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         if fd < 0 { throw .io(IOError(op: "open", path: path, errno: errno)) }
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {

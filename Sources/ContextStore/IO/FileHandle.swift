@@ -40,6 +40,7 @@ final class FileHandle: @unchecked Sendable {
 
     private static func open(_ path: String, _ flags: Int32, mode: mode_t = 0, op: String) throws(IOError) -> FileHandle {
         while true {
+            if let e = SystemCallFaults.check(.open, path) { throw IOError(op: op, path: path, errno: e) }
             let fd = Glibc.open(path, flags, mode)
             if fd >= 0 { return FileHandle(fd: fd, path: path) }
             if errno == EINTR { continue }
@@ -57,7 +58,9 @@ final class FileHandle: @unchecked Sendable {
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int64) throws(IOError) {
         var done = 0
         while done < bytes.count {
-            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
+            if let e = SystemCallFaults.check(.pwrite, path) { throw IOError(op: "pwrite", path: path, errno: e) }
+            let want = SystemCallFaults.isShortWrite(path) ? max(1, (bytes.count - done) / 2) : bytes.count - done
+            let n = pwrite(fd, bytes.baseAddress! + done, want, off_t(offset) + off_t(done))
             if n < 0 {
                 if errno == EINTR { continue }
                 throw IOError(op: "pwrite", path: path, errno: errno)
@@ -74,6 +77,7 @@ final class FileHandle: @unchecked Sendable {
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(IOError) -> Int {
         var done = 0
         while done < buffer.count {
+            if let e = SystemCallFaults.check(.pread, path) { throw IOError(op: "pread", path: path, errno: e) }
             let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
             if n < 0 {
                 if errno == EINTR { continue }
@@ -101,6 +105,7 @@ final class FileHandle: @unchecked Sendable {
         if fcntl(fd, F_FULLFSYNC) == 0 { return }
         if fsync(fd) != 0 { throw IOError(op: "fsync", path: path, errno: errno) }
         #else
+        if let e = SystemCallFaults.check(.fdatasync, path) { throw IOError(op: "fdatasync", path: path, errno: e) }
         if fdatasync(fd) != 0 { throw IOError(op: "fdatasync", path: path, errno: errno) }
         #endif
     }
@@ -112,6 +117,7 @@ final class FileHandle: @unchecked Sendable {
     }
 
     func truncate(to size: Int64) throws(IOError) {
+        if let e = SystemCallFaults.check(.ftruncate, path) { throw IOError(op: "ftruncate", path: path, errno: e) }
         while ftruncate(fd, off_t(size)) != 0 {
             if errno == EINTR { continue }
             throw IOError(op: "ftruncate", path: path, errno: errno)

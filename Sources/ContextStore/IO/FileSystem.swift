@@ -42,6 +42,7 @@ enum FileSystem {
 
     /// Creates a directory if it does not exist; fsyncs its parent when it was created.
     static func makeDirectory(_ path: String) throws(IOError) {
+        if let e = SystemCallFaults.check(.mkdir, path) { throw IOError(op: "mkdir", path: path, errno: e) }
         if mkdir(path, 0o755) == 0 {
             try syncDirectory(parent(of: path))
             return
@@ -66,17 +67,21 @@ enum FileSystem {
     }
 
     static func syncDirectory(_ path: String) throws(IOError) {
+        if let e = SystemCallFaults.check(.open, path + "/") { throw IOError(op: "open directory", path: path, errno: e) }
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd < 0 { throw IOError(op: "open directory", path: path, errno: errno) }
         defer { close(fd) }
+        if let e = SystemCallFaults.check(.fsync, path + "/") { throw IOError(op: "fsync directory", path: path, errno: e) }
         if fsync(fd) != 0 { throw IOError(op: "fsync directory", path: path, errno: errno) }
     }
 
     static func rename(_ from: String, _ to: String) throws(IOError) {
+        if let e = SystemCallFaults.check(.rename, from) { throw IOError(op: "rename", path: from + " -> " + to, errno: e) }
         if Glibc.rename(from, to) != 0 { throw IOError(op: "rename", path: from + " -> " + to, errno: errno) }
     }
 
     static func unlink(_ path: String) throws(IOError) {
+        if let e = SystemCallFaults.check(.unlink, path) { throw IOError(op: "unlink", path: path, errno: e) }
         if Glibc.unlink(path) != 0 && errno != ENOENT { throw IOError(op: "unlink", path: path, errno: errno) }
     }
 

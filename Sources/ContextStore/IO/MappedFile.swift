@@ -18,9 +18,11 @@ final class MappedFile: @unchecked Sendable {
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
             return
         }
+        if let e = SystemCallFaults.check(.open, path) { throw IOError(op: "open", path: path, errno: e) }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw IOError(op: "open", path: path, errno: errno) }
         defer { close(fd) }
+        if let e = SystemCallFaults.check(.mmap, path) { throw IOError(op: "mmap", path: path, errno: e) }
         let p = mmap(nil, count, PROT_READ, MAP_SHARED, fd, 0)
         guard let p, p != MAP_FAILED else { throw IOError(op: "mmap", path: path, errno: errno) }
         bytes = UnsafeRawBufferPointer(start: p, count: count)

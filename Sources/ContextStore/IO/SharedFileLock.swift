@@ -20,6 +20,8 @@ final class SharedFileLock: Sendable {
     /// Opens and share-locks `path`. Throws `IOError` with `ENOENT` when the file is gone
     /// (or was replaced while we locked it).
     init(path: String) throws(IOError) {
+        if let e = SystemCallFaults.check(.open, path) { throw IOError(op: "open", path: path, errno: e) }
+        if let e = SystemCallFaults.check(.flock, path) { throw IOError(op: "flock", path: path, errno: e) }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw IOError(op: "open", path: path, errno: errno) }
         // Blocking: the holder takes its exclusive lock only for the instant of an unlink.
@@ -56,6 +58,7 @@ final class SharedFileLock: Sendable {
             if errno == EWOULDBLOCK { return false }
             throw IOError(op: "flock", path: path, errno: errno)
         }
+        if let e = SystemCallFaults.check(.unlink, path) { throw IOError(op: "unlink", path: path, errno: e) }
         if unlink(path) != 0 && errno != ENOENT { throw IOError(op: "unlink", path: path, errno: errno) }
         return true
     }

@@ -191,6 +191,9 @@ enum Recovery {
         do throws(IOError) {
             reader = try LogFileReader(path: path, size: try FileSystem.fileSize(path))
         } catch {
+            // A file the MANIFEST names that is not there is damage; any other failure to
+            // open or map it is an I/O error, reported as one (nothing is changed).
+            guard error.errno == ENOENT else { throw StoreError(error) }
             throw .corruption(file: path, offset: 0, reason: "active log file cannot be read (\(error.errnoText))")
         }
         let header = try decodeHeader(reader.map.bytes, path: path)
@@ -235,3 +238,9 @@ enum Recovery {
         return (0..<16).map { _ in UInt8.random(in: 0...255, using: &g) }
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

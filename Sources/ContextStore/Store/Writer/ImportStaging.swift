@@ -235,6 +235,9 @@ final class ImportStaging {
     /// Deletes everything the import staged.
     func rollback(_ state: StoreState) {
         try? indexer.drain()  // its files are in `created` once it is idle
+        // A MANIFEST naming them may be durable: the next open keeps them, or removes them
+        // as orphans.
+        guard !state.manifestInDoubt else { return }
         let layout = state.layout
         for s in order {
             for path in s.log.paths + s.created { try? FileSystem.unlink(path) }

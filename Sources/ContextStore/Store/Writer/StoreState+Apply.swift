@@ -12,7 +12,17 @@ extension StoreState {
     ///    (no reader of this process can reach them once both copies switched; one a reader
     ///    process holds waits in `retired`), removed log files handed to their lifetimes
     ///    (deleted when the last reader's pin goes, and no reader process holds them).
+    ///
+    /// A failure at any step sets `installFailed` (the writer then goes read-only: `manifest`
+    /// in memory may hold half of the edits); one after the rename also `manifestInDoubt`.
     func apply(_ edits: [StoreEdit]) throws(StoreError) {
+        do throws(StoreError) { try applyOrFail(edits) } catch {
+            installFailed = true
+            throw error
+        }
+    }
+
+    private func applyOrFail(_ edits: [StoreEdit]) throws(StoreError) {
         var installs: [(slot: Int, change: IndexChange)] = []
         var retiredPaths: [String] = []
         var retiredLogFiles: [FileLifetimes.Key] = []

@@ -35,6 +35,14 @@ final class StoreState: @unchecked Sendable {
     /// The open import transaction (see `ImportStaging`): while it is set, the write queue
     /// runs only that import's requests.
     var importStaging: ImportStaging? = nil
+    /// An install (`apply`) failed after it began changing `manifest` in memory: the
+    /// in-memory MANIFEST no longer matches any file, so nothing may be published from it.
+    /// The write queue goes read-only (`WriteQueue.fail`); the next open reads the disk.
+    var installFailed = false
+    /// A MANIFEST was renamed into place but the directory sync after it failed: the new
+    /// MANIFEST may be the durable one, so nothing it names may be deleted (a compaction's
+    /// or an import's new files stay; the next open keeps or removes them as orphans).
+    var manifestInDoubt = false
     var nextImportID: UInt64 = 1
 
     init(layout: StoreLayout, configuration: Configuration, recovered: Recovery.Result,
@@ -136,12 +144,28 @@ final class StoreState: @unchecked Sendable {
             number: number, size: Int64(LogFormat.fileHeaderSize), recordCount: 0, firstSeq: 0, lastSeq: 0))
     }
 
-    /// Writes the MANIFEST atomically (temporary file, sync, rename, directory sync).
+    /// Writes the MANIFEST atomically: a temporary file, synced, renamed over the MANIFEST,
+    /// then the directory synced. A failure before the rename leaves the old MANIFEST in
+    /// force (`manifest` in memory is as it was). A failure of the directory sync after it
+    /// leaves the new one in force or not, as the disk decides: `manifestInDoubt` is set
+    /// and the error is `.io` whatever its errno, so the writer goes read-only (SPEC.md,
+    /// "Failures").
     func publishManifest() throws(StoreError) {
-        manifest.publishNumber += 1
+        var next = manifest
+        next.publishNumber += 1
         do throws(IOError) {
-            try FileSystem.publishAtomically(ManifestCodec.encode(manifest), to: layout.manifest)
+            let tmp = layout.manifestTemp
+            try FileSystem.unlink(tmp)
+            let h = try FileHandle.createTruncating(tmp)
+            try h.write(ManifestCodec.encode(next), at: 0)
+            try h.sync()
+            try FileSystem.rename(tmp, layout.manifest)
         } catch { throw StoreError(error) }
+        manifest = next
+        do throws(IOError) { try FileSystem.syncDirectory(layout.root) } catch {
+            manifestInDoubt = true
+            throw .io(operation: error.op, path: error.path, errno: error.errno)
+        }
         stats.manifestPublishes += 1
     }
 

@@ -83,7 +83,8 @@ final class WriteQueue: @unchecked Sendable {
         let request = WriteRequest.control(session: session) { [self] state in
             if let f = lock.withLock({ failure }) { return completion(.failure(.readOnlyAfterFailure(cause: f))) }
             do throws(StoreError) { completion(.success(try body(state))) } catch {
-                if case .io = error { fail(error) }
+                // An I/O error, or any failure of an install, leaves the store read-only.
+                if case .io = error { fail(error) } else if state.installFailed { fail(error) }
                 completion(.failure(error))
             }
         }

@@ -1,0 +1,190 @@
+import ContextStoreTestSupport
+import Foundation
+import Testing
+
+@testable import ContextStore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Faults a user's machine meets (EIO, ENOSPC, short writes), injected at every system call
+/// of a workload through the IO seam (`SystemCallFaults`): the Nth call of a kind fails.
+/// After each, with the fault removed: the store reopens, `verify` finds nothing wrong,
+/// nothing acknowledged is lost, a failed call is all or nothing, and the totals equal a
+/// scan. Every call of every kind by default (about 15 s in a debug build);
+/// `CONTEXTSTORE_FAULT_CALLS=N` samples N calls of each kind (the first two, the last and
+/// some between; directory syncs and renames always all).
+@Suite(.serialized) struct FaultInjectionTests {
+    static let maxCalls = Int(ProcessInfo.processInfo.environment["CONTEXTSTORE_FAULT_CALLS"] ?? "") ?? 1000
+    static let kinds: [SystemCall] = [.open, .pread, .pwrite, .fdatasync, .fsync, .rename, .unlink, .ftruncate, .mmap, .mkdir]
+
+    static func configuration() -> Configuration {
+        var c = Configuration()
+        c.indexSealDocs = 8
+        c.autoCompaction = false
+        c.logFileSize = 8 << 10
+        c.batchTargetBytes = 1 << 10
+        c.forwardWrites = false
+        return c
+    }
+
+    static func segment(_ id: String, project: String = "p", tier: SegmentTier = .stashed) -> ContextSegment {
+        ContextSegment(segmentID: id, text: "segment \(id) with words alpha beta \(id.count) " + String(repeating: "x", count: id.count * 7),
+                       type: .note, projectID: project, createdAt: Timestamp(utcMicroseconds: 1_700_000_000_000_000), tier: tier)
+    }
+
+    /// What a workload did: which ids it may have added or removed, all or nothing.
+    struct Outcome {
+        var added: [String: [String]] = [:]  // project -> ids
+        var removed: [String: [String]] = [:]
+    }
+
+    struct Workload: Sendable {
+        let name: String
+        let outcome: Outcome
+        let run: @Sendable (ContextStore, String) async throws -> Void
+    }
+
+    static let workloads: [Workload] = [
+        Workload(name: "put", outcome: Outcome(added: ["p": (0..<10).map { "b\($0)" }])) { store, _ in
+            try await store.put((0..<10).map { segment("b\($0)") })
+        },
+        Workload(name: "delete", outcome: Outcome(removed: ["p": (0..<5).map { "a\($0)" }])) { store, _ in
+            _ = try await store.delete(project: "p", ids: (0..<5).map { "a\($0)" })
+        },
+        Workload(name: "compaction", outcome: Outcome()) { store, _ in
+            try await store.compact()
+        },
+        Workload(name: "import commit", outcome: Outcome(added: ["q": (0..<10).map { "i\($0)" }, "p": (0..<3).map { "i\($0)" }])) { store, _ in
+            let tx = try await store.beginImport()
+            try await tx.append((0..<10).map { segment("i\($0)", project: "q") } + (0..<3).map { segment("i\($0)") })
+            _ = try await tx.commit()
+        },
+        Workload(name: "export", outcome: Outcome()) { store, dir in
+            _ = try await store.export(to: dir + "/out", format: .sharded)
+        },
+        // Recovery: the base store's last log file is still open (unsealed data to replay).
+        Workload(name: "open", outcome: Outcome()) { _, _ in },
+    ]
+
+    /// The base: project p with a0...a29, in several sealed index files and log files.
+    static func prepare(_ dir: String) async throws {
+        let store = try ContextStore.open(directory: dir, configuration: configuration())
+        for k in 0..<3 { try await store.put((0..<10).map { segment("a\(k * 10 + $0)") }) }
+        store.close()
+    }
+
+    /// Runs `workload` with `fault` (nil: none, counting calls) on a fresh store; returns
+    /// what the fault-free run calls, or checks the store after the faulted run.
+    @discardableResult
+    static func trial(_ workload: Workload, _ fault: ((String) -> SystemCallFault)?) async throws -> [SystemCall: Int] {
+        let tmp = TempDir("fault")
+        defer { tmp.cleanup() }
+        let dir = tmp.sub("store")
+        try await prepare(dir)
+        let f = fault?(dir) ?? SystemCallFault(.open, nth: Int.max, errno: EIO, scope: tmp.path)
+        var outcome: Outcome?
+        var failure: Error?
+        // The open is inside the fault's window only for the "open" workload.
+        let opensUnderFault = workload.name == "open"
+        if opensUnderFault { SystemCallFaults.install(f) }
+        do {
+            let store = try ContextStore.open(directory: dir, configuration: configuration())
+            if !opensUnderFault { SystemCallFaults.install(f) }
+            do {
+                try await workload.run(store, tmp.path)
+                outcome = workload.outcome
+            } catch {
+                failure = error
+            }
+            store.close()
+        } catch {
+            failure = error
+        }
+        let (fired, counts) = SystemCallFaults.remove()
+        if fault == nil {
+            #expect(failure == nil, "\(workload.name) without a fault: \(String(describing: failure))")
+            return counts
+        }
+        let label = "\(workload.name), \(f)\(fired ? "" : " (never reached)"): \(failure.map { "\($0)" } ?? "succeeded")"
+        // An injected I/O error is reported as one (with its errno), never as damage.
+        if let e = failure as? StoreError, case .corruption = e {
+            Issue.record("\(label): an I/O error reported as corruption")
+        }
+        try check(dir, label: label, outcome: outcome, mayHave: workload.outcome)
+        if workload.name == "export", failure != nil {
+            let left = (try? FileManager.default.subpathsOfDirectory(atPath: tmp.path + "/out")) ?? []
+            #expect(!left.contains { $0.hasSuffix(".tmp") }, "\(label): a failed export leaves no .tmp file: \(left)")
+        }
+        return counts
+    }
+
+    /// Reopens the store without faults and checks it.
+    static func check(_ dir: String, label: String, outcome: Outcome?, mayHave: Outcome) throws {
+        let store: ContextStore
+        do { store = try ContextStore.open(directory: dir, configuration: configuration()) } catch {
+            Issue.record("\(label): the store does not reopen: \(error)")
+            return
+        }
+        var ids: [String: Set<String>] = [:]
+        for project in try store.projectIDs() {
+            let live = try store.scan(project: project)
+            ids[project] = Set(live.map(\.segmentID))
+            let totals = try store.totals(project: project) ?? ProjectTotals()
+            #expect(totals.segments == live.count, "\(label): totals of \(project) (\(totals.segments)) equal a scan (\(live.count))")
+            #expect(totals.tokens == live.reduce(0) { $0 + ($1.tokens ?? 0) }, "\(label): token totals of \(project) equal a scan")
+            for s in live where s != segment(s.segmentID, project: project) && s.text != segment(s.segmentID, project: project).text {
+                Issue.record("\(label): \(s.segmentID) has other text than was written")
+            }
+        }
+        store.close()
+        let base = Set((0..<30).map { "a\($0)" })
+        let p = ids["p"] ?? []
+        let removed = Set(mayHave.removed["p"] ?? [])
+        if outcome != nil {
+            #expect(p.isSuperset(of: base.subtracting(removed)), "\(label): every acknowledged segment is there")
+            #expect(p.isDisjoint(with: removed), "\(label): deleted segments are gone")
+            for (project, added) in mayHave.added {
+                #expect((ids[project] ?? []).isSuperset(of: added), "\(label): every segment of the acknowledged call is there")
+            }
+        } else {
+            #expect(p.isSuperset(of: base.subtracting(removed)), "\(label): every acknowledged segment is there")
+            let gone = removed.subtracting(p)
+            #expect(gone.isEmpty || gone == removed, "\(label): a failed delete removed all or none: \(gone.sorted())")
+            for (project, added) in mayHave.added {
+                let there = (ids[project] ?? []).intersection(added)
+                #expect(there.isEmpty || there.count == Set(added).count, "\(label): a failed call stored all or none: \(there.sorted())")
+            }
+        }
+        let report = try ContextStore.verify(directory: dir)
+        #expect(report.problems.isEmpty, "\(label): verify after reopening: \(report.problems)")
+    }
+
+    @Test(arguments: workloads.map(\.name))
+    func everyCallOfAWorkloadFailsSafely(_ name: String) async throws {
+        let workload = Self.workloads.first { $0.name == name }!
+        let counts = try await Self.trial(workload, nil)
+        var trials = 0
+        for kind in Self.kinds {
+            let calls = counts[kind] ?? 0
+            guard calls > 0 else { continue }
+            // Every directory sync and rename (the MANIFEST's commit point is among them; there
+            // are few); of the other kinds the first calls, the last, and some between (every
+            // one with a larger budget).
+            let picks = calls <= Self.maxCalls || kind == .fsync || kind == .rename ? Array(1...calls)
+                : Array(Set([1, 2, calls] + (1...max(1, Self.maxCalls - 3)).map { 1 + $0 * (calls - 1) / Self.maxCalls })).sorted()
+            for n in picks {
+                for e in [EIO, ENOSPC] {
+                    try await Self.trial(workload) { SystemCallFault(kind, nth: n, errno: e, scope: $0) }
+                    trials += 1
+                }
+                if kind == .pwrite {
+                    try await Self.trial(workload) { SystemCallFault(kind, nth: n, errno: ENOSPC, shortWrite: true, scope: $0) }
+                    trials += 1
+                }
+            }
+        }
+        #expect(trials > 10, "\(name): faults injected in \(trials) trials (calls: \(counts))")
+    }
+}
