@@ -149,7 +149,7 @@ final class StoreState: @unchecked Sendable {
     /// force (`manifest` in memory is as it was). A failure of the directory sync after it
     /// leaves the new one in force or not, as the disk decides: `manifestInDoubt` is set
     /// and the error is `.io` whatever its errno, so the writer goes read-only (SPEC.md,
-    /// "Failures").
+    /// section 5.1).
     func publishManifest() throws(StoreError) {
         var next = manifest
         next.publishNumber += 1
