@@ -76,6 +76,15 @@ final class StoreSession: Sendable {
     /// Closes the store once its open has finished (the server is ending): a holder hands
     /// the store over cleanly, with everything it acknowledged durable.
     func close() async {
-        if let s = try? await store() { s.close() }
+        guard let s = try? await store(), let error = s.close() else { return }
+        FileHandleStderr.write("ctxstore mcp: the store did not close cleanly: \(error); what was acknowledged is durable, "
+            + "the next open recovers the rest\n")
+    }
+}
+
+/// Writes a message to standard error (standard output carries the protocol).
+enum FileHandleStderr {
+    static func write(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
     }
 }

@@ -115,6 +115,25 @@ import ContextStoreTestSupport
         #expect(s4 == 0 && out4.contains("Exit status") && out4.contains("64 usage error"), "\(out4)")
     }
 
+    /// An I/O error while the store seals at close (here: writing the index file) is not
+    /// silent: the command says the store did not close cleanly and exits with status 1;
+    /// what it stored is all there at the next open.
+    @Test func aFailedCloseIsReported() throws {
+        let tmp = TempDir("cli-close"); defer { tmp.cleanup() }
+        let store = tmp.sub("s")
+        let lines = (0..<3).map {
+            #"{"segment_id":"c\#($0)","text":"closing words \#($0)","type":"note","project_id":"p","created_at":"2026-01-01T00:00:00","last_touched_at":"2026-01-01T00:00:00"}"#
+        }.joined(separator: "\n") + "\n"
+        var env = ProcessInfo.processInfo.environment
+        env["CONTEXTSTORE_INJECT_FAULT"] = "pwrite:1:5:\(store)/projects/0000000000000001/index"
+        let (status, _, err) = try runCtxstore(["put", "--store", store], stdin: Data(lines.utf8), environment: env)
+        #expect(status == 1 && err.contains("did not close cleanly") && err.contains(".idx"), "\(status) \(err)")
+        let (s2, out2, _) = try runCtxstore(["get", "--store", store, "--project", "p", "c0", "c1", "c2", "--json"])
+        #expect(s2 == 0 && out2.contains("\"c0\"") && out2.contains("\"c2\""), "\(out2)")
+        let (s3, _, e3) = try runCtxstore(["verify", "--store", store])
+        #expect(s3 == 0, "\(e3)")
+    }
+
     /// An argument that is not UTF-8 (Swift would decode it with U+FFFD, addressing another
     /// project) is refused with status 64, the argument's bytes shown, and nothing created.
     @Test func argumentsThatAreNotUTF8AreRefused() throws {

@@ -28,7 +28,7 @@ struct CompactCommand: AsyncParsableCommand {
     func run() async throws {
         let store = try options.openForWriting()
         var closed = false
-        defer { if !closed { store.close() } }
+        defer { if !closed { closeReportingFailure(store) } }
         let before = StoreFootprint(directory: options.directory)
         let progress = ByteProgressBar("compact (log bytes)")
         let t0 = Date()
@@ -36,7 +36,7 @@ struct CompactCommand: AsyncParsableCommand {
         progress.finish()
         let seconds = Date().timeIntervalSince(t0)
         // Replaced files go once nothing reads them; closing makes sure they have gone.
-        store.close()
+        closeReportingFailure(store)
         closed = true
         let after = StoreFootprint(directory: options.directory)
         // A full compaction rewrites every record of the store: what it read is every log

@@ -46,6 +46,7 @@ struct CtxStore: AsyncParsableCommand {
                 Foundation.exit(ExitStatus.usage)
             }
         }
+        installFaultFromEnvironment()
         let arguments = Array(CommandLine.arguments.dropFirst())
         if let first = arguments.first, !first.hasPrefix("-"), first != "help" {
             let names = configuration.subcommands.compactMap { command -> String? in
@@ -66,6 +67,7 @@ struct CtxStore: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+            if aCloseFailed { Foundation.exit(ExitStatus.failure) }
         } catch {
             exit(withError: error)
         }
@@ -154,6 +156,34 @@ struct StoreOptions: ParsableArguments {
             return try ContextStore.open(directory: directory, mode: .readOnly, configuration: c)
         }
     }
+}
+
+/// For tests of the command line under faults (Tests/ctxstoreTests): with
+/// `CONTEXTSTORE_INJECT_FAULT=KIND:N:ERRNO:DIR` the Nth system call of that kind (open,
+/// pwrite, fdatasync, fsync, rename, ...) on a path under DIR fails with ERRNO (a number),
+/// through the engine's fault seam (SPEC.md section 5.1). Not for use otherwise.
+func installFaultFromEnvironment() {
+    guard let spec = ProcessInfo.processInfo.environment["CONTEXTSTORE_INJECT_FAULT"] else { return }
+    let parts = spec.split(separator: ":", maxSplits: 3).map(String.init)
+    guard parts.count == 4, let kind = SystemCall(rawValue: parts[0]), let n = Int(parts[1]), let e = Int32(parts[2]) else {
+        printError("ctxstore: CONTEXTSTORE_INJECT_FAULT must be KIND:N:ERRNO:DIR (got \(spec))")
+        Foundation.exit(ExitStatus.usage)
+    }
+    SystemCallFaults.install(SystemCallFault(kind, nth: n, errno: e, scope: parts[3]))
+}
+
+/// Set when a store did not close cleanly: the command then ends with status 1 even if it
+/// did everything else (CtxStore.main checks it).
+nonisolated(unsafe) var aCloseFailed = false
+
+/// Closes `store`. A close that was not clean (an I/O error while syncing or sealing at
+/// close) is printed, and the command's exit status becomes 1: what was acknowledged is
+/// durable, but the user must hear that the store did not close as it should.
+func closeReportingFailure(_ store: ContextStore) {
+    guard let error = store.close() else { return }
+    printError("ctxstore: the store did not close cleanly: \(error)\n"
+        + "ctxstore: what was acknowledged is durable; the next open recovers the rest (see 'ctxstore verify')")
+    aCloseFailed = true
 }
 
 /// Writes to stderr without Foundation's buffering.

@@ -32,7 +32,7 @@ struct ExportCommand: AsyncParsableCommand {
             throw ValidationError("--format must be sharded, monthly, legacy or ndjson")
         }
         let store = try options.openExisting()
-        defer { store.close() }
+        defer { closeReportingFailure(store) }
         let projects = project.isEmpty ? try store.projectIDs() : project
         let total = try projects.reduce(0) { $0 + (try store.totals(project: $1)?.segments ?? 0) }
         let bar = ProgressBar("export", total: total)

@@ -50,7 +50,7 @@ struct ImportCommand: AsyncParsableCommand {
         var configuration = Configuration()
         if let sealDocs { configuration.indexSealDocs = max(1, sealDocs) }
         let store = try ContextStore.open(directory: options.directory, configuration: configuration)
-        defer { store.close() }
+        defer { closeReportingFailure(store) }
         var bar: ProgressBar?
         var shown = 0
         let report: ImportReport

@@ -27,7 +27,7 @@ struct PutCommand: AsyncParsableCommand {
             tierOverride = t
         }
         let store = try options.openForWriting()
-        defer { store.close() }
+        defer { closeReportingFailure(store) }
         let reader: SegmentFileReader
         do { reader = try SegmentFileReader(fileDescriptor: 0, name: "stdin") } catch {
             printError("ctxstore put: \(error)")

@@ -131,12 +131,12 @@ struct SearchCommand: AsyncParsableCommand {
         if let batch {
             guard let data = FileManager.default.contents(atPath: batch) else { throw CommandFailure("cannot read \(batch)") }
             let store = try options.openExisting()
-            defer { store.close() }
+            defer { closeReportingFailure(store) }
             try await SearchBatch(store: store).run(lines: data)
             return
         }
         let store = try options.openExisting()
-        defer { store.close() }
+        defer { closeReportingFailure(store) }
         var q = SearchQuery(project: allProjects ? nil : project, query: query, filters: try filter.filters(), limit: limit,
                             order: SearchOrder(rawValue: order)!, mode: SearchMode(rawValue: mode)!)
         q.snippets = snippets
@@ -208,7 +208,7 @@ struct GetCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = try options.openExisting()
-        defer { store.close() }
+        defer { closeReportingFailure(store) }
         let found = try store.get(project: project, ids: ids)
         var seen = Set<[UInt8]>()
         for s in found {
@@ -243,7 +243,7 @@ struct DeleteCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = try options.openForWriting()
-        defer { store.close() }
+        defer { closeReportingFailure(store) }
         let report = try await store.delete(project: project, ids: ids)
         if json {
             // By hand: ids byte for byte, in order (JSONSerialization would not keep them so).
@@ -272,7 +272,7 @@ struct StatsCommand: AsyncParsableCommand {
         let t0 = DispatchTime.now().uptimeNanoseconds
         let store = try options.openExisting()
         let openMillis = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
-        defer { store.close() }
+        defer { closeReportingFailure(store) }
         var rows = try store.allTotals()
         if let project { rows = rows.filter { $0.project.utf8.elementsEqual(project.utf8) } }
         let bytes = directorySize(options.directory)

@@ -70,7 +70,7 @@ private struct TierMove {
 
     func run() async throws {
         let store = try options.openForWriting()
-        defer { store.close() }
+        defer { closeReportingFailure(store) }
         let report = to == .stashed ? try await store.stash(project: project, ids: ids)
                                     : try await store.unstash(project: project, ids: ids)
         let errors = failures(report)

@@ -390,22 +390,30 @@ public final class ContextStore: Sendable {
     /// reads (a forwarder or reader). Later calls fail with `.closed` (the statistics stay
     /// readable). Idempotent.
     ///
+    /// Returns nil after a clean close. A holder whose close could not finish cleanly (an
+    /// I/O error while syncing or sealing at close, or a store already read-only after an
+    /// earlier failure) returns `.readOnlyAfterFailure` with the cause: what was
+    /// acknowledged is durable all the same, and the next open recovers the rest, but the
+    /// user should hear of it (the CLI prints it and exits with status 1).
+    ///
     /// Cost: blocks the calling thread until the writer has synced and the compaction
     /// thread has stopped (a running compaction job is abandoned at its next step).
-    public func close() {
+    @discardableResult
+    public func close() -> StoreError? {
         // Forwarded writes already running finish (through this handle's calls, so before
         // it counts as closed) and are answered; then nothing new is taken.
         takeoverLock.withLock {
             if case let .holder(h) = roles.withLock({ $0 }) { h.stopServing() }
         }
         isClosed.store(true, ordering: .releasing)
-        takeoverLock.withLock {
+        let cause = takeoverLock.withLock { () -> String? in
             switch roles.withLock({ $0 }) {
-            case let .holder(h): h.close()
-            case let .follower(_, client): client?.close()
+            case let .holder(h): return h.close()
+            case let .follower(_, client): client?.close(); return nil
             }
         }
         pins.releaseAll()
+        return cause.map { .readOnlyAfterFailure(cause: $0) }
     }
 
     deinit {

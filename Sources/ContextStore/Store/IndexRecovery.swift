@@ -3,11 +3,14 @@
 /// files cover (`indexedThrough`) into a fresh memtable. Open time therefore depends on the
 /// unindexed tail, not on the size of the store.
 ///
-/// Index files are derived data: if one cannot be opened, the project's index is rebuilt
-/// from its whole log (reported in `RecoveryReport.rebuiltIndexes`).
+/// Index files are derived data: if one is damaged or missing (or a deletion file is), the
+/// project's index is rebuilt from its whole log (reported in
+/// `RecoveryReport.rebuiltIndexes`, and the project's number put in `rebuilt`, so that a
+/// holder records in the MANIFEST that the project has no index files any more). An I/O
+/// error other than a missing file is thrown: the disk, not the file, is the problem.
 enum IndexRecovery {
     static func load(_ layout: StoreLayout, manifest: Manifest, active: [UInt64: ActiveFileState],
-                     report: inout RecoveryReport) throws(StoreError) -> [ByteKey: IndexPair] {
+                     report: inout RecoveryReport, rebuilt: inout Set<UInt64>) throws(StoreError) -> [ByteKey: IndexPair] {
         var out: [ByteKey: IndexPair] = [:]
         for project in manifest.projects {
             var pair: IndexPair
@@ -15,7 +18,9 @@ enum IndexRecovery {
                 pair = try open(layout, project)
                 try replay(layout, project, active: active, into: pair, from: project.indexedThrough)
             } catch {
-                if case .io = error { throw error }
+                if case let .io(_, _, e) = error, e != ENOENT { throw error }
+                if case .diskFull = error { throw error }
+                rebuilt.insert(project.number)
                 report.rebuiltIndexes.append("\(project.number): \(error)")
                 let start = LogPosition(file: project.files.first?.number ?? 1, offset: Int64(LogFormat.fileHeaderSize))
                 pair = IndexPair {
@@ -113,3 +118,9 @@ enum IndexRecovery {
         }
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -19,10 +19,12 @@ final class StoreHolder: Sendable {
         var recovered: Recovery.Result
         do throws(StoreError) {
             recovered = try Recovery.run(layout)
+            var rebuilt = Set<UInt64>()
             let indexes = try IndexRecovery.load(layout, manifest: recovered.manifest, active: recovered.active,
-                                                 report: &recovered.report)
+                                                 report: &recovered.report, rebuilt: &rebuilt)
             state = try StoreState(layout: layout, configuration: configuration, recovered: recovered,
                                    indexes: indexes, view: view, retired: retired)
+            if !rebuilt.isEmpty { try state.forgetIndexFiles(of: rebuilt) }
         } catch {
             lock.release()
             throw error
@@ -55,10 +57,13 @@ final class StoreHolder: Sendable {
 
     /// Stops serving, then the compaction and writer threads (the writer after everything
     /// queued is written and synced), and releases the lock.
-    func close() {
+    /// Returns the writer's failure, if it ended read-only (the close was not clean).
+    @discardableResult
+    func close() -> String? {
         stopServing()
         compactor.stop()
-        writer.close()
+        let cause = writer.close()
         lock.release()
+        return cause
     }
 }

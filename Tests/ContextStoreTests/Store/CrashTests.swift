@@ -83,6 +83,10 @@ import ContextStoreTestSupport
                 #expect(String(testFNV(s.text), radix: 16) == hash, "cycle \(cycle): \(id) altered")
             }
             for id in deleted { #expect(liveByID[id] == nil, "cycle \(cycle): deleted \(id) came back") }
+            // The totals kept in the MANIFEST and the index equal the live records.
+            let totals = try store.totals(project: "crash") ?? ProjectTotals()
+            #expect(totals.segments == live.count && totals.tokens == live.reduce(0) { $0 + ($1.tokens ?? 0) },
+                    "cycle \(cycle): totals \(totals.segments) segments, \(totals.tokens) tokens; a scan: \(live.count), \(live.reduce(0) { $0 + ($1.tokens ?? 0) })")
             // Every put id is written once by the child, so the log holds each at most once.
             var puts = Set<String>()
             var lastSeq: UInt64 = 0

@@ -12,11 +12,11 @@ import Glibc
 /// of a workload through the IO seam (`SystemCallFaults`): the Nth call of a kind fails.
 /// After each, with the fault removed: the store reopens, `verify` finds nothing wrong,
 /// nothing acknowledged is lost, a failed call is all or nothing, and the totals equal a
-/// scan. Every call of every kind by default (about 15 s in a debug build);
-/// `CONTEXTSTORE_FAULT_CALLS=N` samples N calls of each kind (the first two, the last and
-/// some between; directory syncs and renames always all).
+/// scan. By default every directory sync and rename (the MANIFEST's commit points are among
+/// them) and 8 calls of each other kind (the first two, the last and some between); with
+/// `CONTEXTSTORE_FAULT_CALLS=1000` every call of every kind (the long loop).
 @Suite(.serialized) struct FaultInjectionTests {
-    static let maxCalls = Int(ProcessInfo.processInfo.environment["CONTEXTSTORE_FAULT_CALLS"] ?? "") ?? 1000
+    static let maxCalls = Int(ProcessInfo.processInfo.environment["CONTEXTSTORE_FAULT_CALLS"] ?? "") ?? 8
     static let kinds: [SystemCall] = [.open, .pread, .pwrite, .fdatasync, .fsync, .rename, .unlink, .ftruncate, .mmap, .mkdir]
 
     static func configuration() -> Configuration {
@@ -30,7 +30,10 @@ import Glibc
     }
 
     static func segment(_ id: String, project: String = "p", tier: SegmentTier = .stashed) -> ContextSegment {
-        ContextSegment(segmentID: id, text: "segment \(id) with words alpha beta \(id.count) " + String(repeating: "x", count: id.count * 7),
+        // The text follows from the id (the check compares what is read with it); "L" ids
+        // are long, so a large put spans several batches and log files.
+        ContextSegment(segmentID: id, text: "segment \(id) with words alpha beta \(id.count) "
+                           + String(repeating: "x", count: id.hasPrefix("L") ? 400 : id.count * 7),
                        type: .note, projectID: project, createdAt: Timestamp(utcMicroseconds: 1_700_000_000_000_000), tier: tier)
     }
 
@@ -43,12 +46,28 @@ import Glibc
     struct Workload: Sendable {
         let name: String
         let outcome: Outcome
+        /// Whether a failed call must have stored all of its segments or none. Not yet for a
+        /// put that spans several batches (issue 17, defect 2: its batches before the failure
+        /// stay); the other checks hold for it.
+        var atomic = true
         let run: @Sendable (ContextStore, String) async throws -> Void
+
+        init(name: String, outcome: Outcome, atomic: Bool = true, run: @escaping @Sendable (ContextStore, String) async throws -> Void) {
+            self.name = name
+            self.outcome = outcome
+            self.atomic = atomic
+            self.run = run
+        }
     }
 
     static let workloads: [Workload] = [
         Workload(name: "put", outcome: Outcome(added: ["p": (0..<10).map { "b\($0)" }])) { store, _ in
             try await store.put((0..<10).map { segment("b\($0)") })
+        },
+        // One call that spans several batches, a log file roll and seals.
+        Workload(name: "large put", outcome: Outcome(added: ["p": (0..<60).map { "L\($0)" }, "r": (0..<20).map { "R\($0)" }]),
+                 atomic: false) { store, _ in
+            try await store.put((0..<60).map { segment("L\($0)") } + (0..<20).map { segment("R\($0)", project: "r") })
         },
         Workload(name: "delete", outcome: Outcome(removed: ["p": (0..<5).map { "a\($0)" }])) { store, _ in
             _ = try await store.delete(project: "p", ids: (0..<5).map { "a\($0)" })
@@ -112,7 +131,7 @@ import Glibc
         if let e = failure as? StoreError, case .corruption = e {
             Issue.record("\(label): an I/O error reported as corruption")
         }
-        try check(dir, label: label, outcome: outcome, mayHave: workload.outcome)
+        try check(dir, label: label, outcome: outcome, mayHave: workload.outcome, atomic: workload.atomic)
         if workload.name == "export", failure != nil {
             let left = (try? FileManager.default.subpathsOfDirectory(atPath: tmp.path + "/out")) ?? []
             #expect(!left.contains { $0.hasSuffix(".tmp") }, "\(label): a failed export leaves no .tmp file: \(left)")
@@ -121,7 +140,7 @@ import Glibc
     }
 
     /// Reopens the store without faults and checks it.
-    static func check(_ dir: String, label: String, outcome: Outcome?, mayHave: Outcome) throws {
+    static func check(_ dir: String, label: String, outcome: Outcome?, mayHave: Outcome, atomic: Bool) throws {
         let store: ContextStore
         do { store = try ContextStore.open(directory: dir, configuration: configuration()) } catch {
             Issue.record("\(label): the store does not reopen: \(error)")
@@ -148,7 +167,7 @@ import Glibc
             for (project, added) in mayHave.added {
                 #expect((ids[project] ?? []).isSuperset(of: added), "\(label): every segment of the acknowledged call is there")
             }
-        } else {
+        } else if atomic {
             #expect(p.isSuperset(of: base.subtracting(removed)), "\(label): every acknowledged segment is there")
             let gone = removed.subtracting(p)
             #expect(gone.isEmpty || gone == removed, "\(label): a failed delete removed all or none: \(gone.sorted())")
@@ -156,6 +175,8 @@ import Glibc
                 let there = (ids[project] ?? []).intersection(added)
                 #expect(there.isEmpty || there.count == Set(added).count, "\(label): a failed call stored all or none: \(there.sorted())")
             }
+        } else {
+            #expect(p.isSuperset(of: base.subtracting(removed)), "\(label): every acknowledged segment is there")
         }
         let report = try ContextStore.verify(directory: dir)
         #expect(report.problems.isEmpty, "\(label): verify after reopening: \(report.problems)")
@@ -186,5 +207,33 @@ import Glibc
             }
         }
         #expect(trials > 10, "\(name): faults injected in \(trials) trials (calls: \(counts))")
+    }
+}
+
+/// A close that cannot seal (an I/O error writing the index file at close) says so: the
+/// library's `close()` returns the error, and the data acknowledged before is all there
+/// after the next open.
+@Suite(.serialized) struct CloseFailureTests {
+    @Test func aFailedSealAtCloseIsReportedAndLosesNothing() async throws {
+        let tmp = TempDir("close-fault"); defer { tmp.cleanup() }
+        let dir = tmp.sub("s")
+        var c = Configuration()
+        c.autoCompaction = false
+        let store = try ContextStore.open(directory: dir, configuration: c)
+        try await store.put((0..<5).map { FaultInjectionTests.segment("c\($0)") })
+        // Nothing is written under index/ until the close seals the memtable.
+        SystemCallFaults.install(SystemCallFault(.pwrite, nth: 1, errno: EIO, scope: dir + "/projects/0000000000000001/index"))
+        let error = store.close()
+        let fired = SystemCallFaults.remove().fired
+        #expect(fired, "the seal at close wrote an index file")
+        guard case let .readOnlyAfterFailure(cause)? = error else {
+            Issue.record("close reports the failed seal: \(String(describing: error))")
+            return
+        }
+        #expect(cause.contains("pwrite") && cause.contains(".idx"), "\(cause)")
+        let again = try ContextStore.open(directory: dir, configuration: c)
+        #expect(try again.scan(project: "p").map(\.segmentID).sorted() == (0..<5).map { "c\($0)" })
+        #expect(again.close() == nil, "a clean close returns nil")
+        #expect(try ContextStore.verify(directory: dir).problems.isEmpty)
     }
 }

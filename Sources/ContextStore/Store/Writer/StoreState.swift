@@ -169,6 +169,21 @@ final class StoreState: @unchecked Sendable {
         stats.manifestPublishes += 1
     }
 
+    /// Records that the projects `numbers`, whose index files open found damaged or missing
+    /// and rebuilt from the log, have no index files: their MANIFEST entries name none, and
+    /// the rebuilt memtables start at the first log record. One publish; the old files are
+    /// orphans from then on (the next open removes them). Run by a holder at open, before
+    /// its writer starts.
+    func forgetIndexFiles(of numbers: Set<UInt64>) throws(StoreError) {
+        for p in manifest.projects.indices where numbers.contains(manifest.projects[p].number) {
+            let rebuilt = indexes[p]!.writerView
+            manifest.projects[p].indexes = []
+            manifest.projects[p].indexedThrough = rebuilt.memtable.start
+            manifest.projects[p].totals = rebuilt.totals
+        }
+        try publishManifest()
+    }
+
     func syncDirtyFiles() throws(StoreError) {
         for (p, f) in active where f.dirty {
             do throws(IOError) { try f.handle.sync() } catch { throw StoreError(error) }

@@ -93,11 +93,15 @@ final class WriteQueue: @unchecked Sendable {
 
     /// Stops the thread after everything queued is written and synced (and the memtables
     /// sealed, see `StoreState.closeCleanly`). Returns when it has stopped.
-    func close() {
+    /// Returns the cause that latched the queue read-only, if any did (the close's own
+    /// seal included): then the close was not clean.
+    @discardableResult
+    func close() -> String? {
         lock.withLock {
             closing = true
             lock.broadcast()
             while !stopped { lock.wait() }
+            return failure
         }
     }
 
