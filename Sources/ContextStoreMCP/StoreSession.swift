@@ -77,13 +77,13 @@ final class StoreSession: Sendable {
     /// the store over cleanly, with everything it acknowledged durable.
     func close() async {
         guard let s = try? await store(), let error = s.close() else { return }
-        FileHandleStderr.write("ctxstore mcp: the store did not close cleanly: \(error); what was acknowledged is durable, "
+        StandardError.write("ctxstore mcp: the store did not close cleanly: \(error); what was acknowledged is durable, "
             + "the next open recovers the rest\n")
     }
 }
 
 /// Writes a message to standard error (standard output carries the protocol).
-enum FileHandleStderr {
+enum StandardError {
     static func write(_ text: String) {
         FileHandle.standardError.write(Data(text.utf8))
     }

@@ -112,16 +112,31 @@ enum FileSystem {
         return String(path[..<slash])
     }
 
+    /// Why `publishAtomically` failed: before the rename (the old content is in force), or
+    /// at the directory sync after it (the new content may or may not be the durable one).
+    enum PublishFailure: Error {
+        case notPublished(IOError)
+        case inDoubt(IOError)
+
+        var error: IOError {
+            switch self {
+            case let .notPublished(e), let .inDoubt(e): e
+            }
+        }
+    }
+
     /// Writes `bytes` to `path` atomically and durably: a temporary file in the same
     /// directory, fdatasync, rename over the target, fsync of the directory. After a crash
     /// the path holds either the old or the new content, never a mix.
-    static func publishAtomically(_ bytes: [UInt8], to path: String) throws(IOError) {
+    static func publishAtomically(_ bytes: [UInt8], to path: String) throws(PublishFailure) {
         let tmp = path + ".tmp"
-        try unlink(tmp)
-        let h = try FileHandle.createTruncating(tmp)
-        try h.write(bytes, at: 0)
-        try h.sync()
-        try rename(tmp, path)
-        try syncDirectory(parent(of: path))
+        do throws(IOError) {
+            try unlink(tmp)
+            let h = try FileHandle.createTruncating(tmp)
+            try h.write(bytes, at: 0)
+            try h.sync()
+            try rename(tmp, path)
+        } catch { throw .notPublished(error) }
+        do throws(IOError) { try syncDirectory(parent(of: path)) } catch { throw .inDoubt(error) }
     }
 }

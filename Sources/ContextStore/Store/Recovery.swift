@@ -40,10 +40,10 @@ enum Recovery {
             }
             var m = Manifest.empty(storeUUID: randomUUID())
             m.publishNumber = 1
-            do throws(IOError) {
-                try FileSystem.makeDirectory(layout.projects)
+            do throws(IOError) { try FileSystem.makeDirectory(layout.projects) } catch { throw StoreError(error) }
+            do throws(FileSystem.PublishFailure) {
                 try FileSystem.publishAtomically(ManifestCodec.encode(m), to: layout.manifest)
-            } catch { throw StoreError(error) }
+            } catch { throw StoreError(error.error) }
             report.created = true
             manifest = m
         }

@@ -207,6 +207,7 @@ import Glibc
             }
         }
         #expect(trials > 10, "\(name): faults injected in \(trials) trials (calls: \(counts))")
+        print("fault trials: \(name): \(trials) (calls of each kind without a fault: \(counts.map { "\($0.key.rawValue) \($0.value)" }.sorted().joined(separator: ", ")))")
     }
 }
 

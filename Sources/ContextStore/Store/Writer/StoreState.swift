@@ -153,19 +153,18 @@ final class StoreState: @unchecked Sendable {
     func publishManifest() throws(StoreError) {
         var next = manifest
         next.publishNumber += 1
-        do throws(IOError) {
-            let tmp = layout.manifestTemp
-            try FileSystem.unlink(tmp)
-            let h = try FileHandle.createTruncating(tmp)
-            try h.write(ManifestCodec.encode(next), at: 0)
-            try h.sync()
-            try FileSystem.rename(tmp, layout.manifest)
-        } catch { throw StoreError(error) }
-        manifest = next
-        do throws(IOError) { try FileSystem.syncDirectory(layout.root) } catch {
-            manifestInDoubt = true
-            throw .io(operation: error.op, path: error.path, errno: error.errno)
+        do throws(FileSystem.PublishFailure) {
+            try FileSystem.publishAtomically(ManifestCodec.encode(next), to: layout.manifest)
+        } catch {
+            switch error {
+            case let .notPublished(e): throw StoreError(e)
+            case let .inDoubt(e):
+                manifest = next
+                manifestInDoubt = true
+                throw .io(operation: e.op, path: e.path, errno: e.errno)
+            }
         }
+        manifest = next
         stats.manifestPublishes += 1
     }
 
