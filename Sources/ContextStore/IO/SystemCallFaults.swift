@@ -16,15 +16,19 @@ package struct SystemCallFault: Sendable, Equatable, CustomStringConvertible {
     package var errno: Int32
     package var shortWrite: Bool
     package var scope: String
+    /// Only the path `scope` itself (a directory synced: `scope` ends with `/`), not what
+    /// is under it.
+    package var exact: Bool
 
     /// A fault; `scope` is a directory (a test's own), so tests running beside it in the
     /// same process are never touched.
-    package init(_ call: SystemCall, nth: Int, errno: Int32, shortWrite: Bool = false, scope: String) {
+    package init(_ call: SystemCall, nth: Int, errno: Int32, shortWrite: Bool = false, scope: String, exact: Bool = false) {
         self.call = call
         self.nth = nth
         self.errno = errno
         self.shortWrite = shortWrite
         self.scope = scope.hasSuffix("/") ? scope : scope + "/"
+        self.exact = exact
     }
 
     package var description: String { "\(shortWrite ? "short " : "")\(call.rawValue) #\(nth) errno \(errno)" }
@@ -81,7 +85,7 @@ package enum SystemCallFaults {
     static func check(_ call: SystemCall, _ path: String) -> Int32? {
         guard armed.load(ordering: .relaxed) else { return nil }
         return state.withLock { s -> Int32? in
-            guard let f = s.fault, path.hasPrefix(f.scope) else { return nil }
+            guard let f = s.fault, f.exact ? path == f.scope : path.hasPrefix(f.scope) else { return nil }
             if call == .pwrite, let p = s.failNextWrite, p == path {
                 s.failNextWrite = nil
                 return f.errno
