@@ -7,10 +7,8 @@ import MCP
 /// `ctxstore put` accepts, with the same messages; outgoing ones use every field of the
 /// format, as `ctxstore get --json` writes them.
 enum SegmentValues {
-    /// The keys a `context_put` segment may carry: the format's fields.
-    static let fields = ["segment_id", "text", "type", "project_id", "task_id", "created_at", "last_touched_at",
-                         "pinned", "generation", "gc_survival_count", "refcount", "file_path", "line_range", "tags",
-                         "topic_id", "tokens", "tokens_computed_at", "text_hash", "tier"]
+    /// The keys a `context_put` segment may carry: the format's fields, from the JSON layer.
+    static let fields = JSONSegmentDecoder.fieldNames
 
     /// Every field of the format (text included).
     static func full(_ s: ContextSegment) -> Value {

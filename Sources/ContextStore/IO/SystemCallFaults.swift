@@ -32,6 +32,9 @@ package struct SystemCallFault: Sendable, Equatable, CustomStringConvertible {
     }
 
     package var description: String { "\(shortWrite ? "short " : "")\(call.rawValue) #\(nth) errno \(errno)" }
+
+    /// Whether a call on `path` is one this fault counts.
+    func covers(_ path: String) -> Bool { exact ? path == scope : path.hasPrefix(scope) }
 }
 
 /// The injector: one fault at a time, process-wide. When none is installed, each call site
@@ -69,23 +72,11 @@ package enum SystemCallFaults {
         }
     }
 
-    /// Runs `body` with `fault` installed, and removes it after (even when `body` throws).
-    package static func with<T>(_ fault: SystemCallFault, _ body: () async throws -> T) async rethrows -> (T, fired: Bool) {
-        install(fault)
-        do {
-            let value = try await body()
-            return (value, remove().fired)
-        } catch {
-            remove()
-            throw error
-        }
-    }
-
     /// The errno this call must fail with, or nil to make it.
     static func check(_ call: SystemCall, _ path: String) -> Int32? {
         guard armed.load(ordering: .relaxed) else { return nil }
         return state.withLock { s -> Int32? in
-            guard let f = s.fault, f.exact ? path == f.scope : path.hasPrefix(f.scope) else { return nil }
+            guard let f = s.fault, f.covers(path) else { return nil }
             if call == .pwrite, let p = s.failNextWrite, p == path {
                 s.failNextWrite = nil
                 return f.errno
@@ -103,7 +94,7 @@ package enum SystemCallFaults {
     static func isShortWrite(_ path: String) -> Bool {
         guard armed.load(ordering: .relaxed) else { return false }
         return state.withLock { s -> Bool in
-            guard let f = s.fault, f.shortWrite, f.call == .pwrite, path.hasPrefix(f.scope),
+            guard let f = s.fault, f.shortWrite, f.call == .pwrite, f.covers(path),
                   s.counts[.pwrite] == f.nth, !s.fired else { return false }
             s.fired = true
             s.failNextWrite = path

@@ -268,6 +268,9 @@ extension JSONScanner {
 
 /// Decoding of a single segment object (an NDJSON line, CLI input).
 package enum JSONSegmentDecoder {
+    /// The keys a segment object may have, in Docs/FORMAT.md section 1 order.
+    package static let fieldNames = JSONSegmentField.allCases.map(\.name)
+
     /// Decodes and validates exactly one segment object (whitespace around it allowed).
     package static func decode(_ bytes: [UInt8], name: String? = nil) throws(JSONImportError) -> ContextSegment {
         var scanner = JSONScanner(bytes: bytes)
