@@ -19,6 +19,10 @@ enum CompactionEdits {
     /// A plan for project slot `p` (`full`: every index file; else what the policy picks),
     /// or nil if there is nothing worth doing. Reserves output file and index numbers.
     static func plan(_ state: StoreState, _ p: Int, full: Bool) -> CompactionPlan? {
+        // A project with a damaged index file waits for the rebuild at the next open: its
+        // dead bitmaps may miss kills the damaged id table hid, and a compaction would
+        // write them into files with good checksums.
+        guard state.indexes[p]!.writerView.damage == nil else { return nil }
         let configuration = state.configuration
         let all = candidates(state, p)
         let range: Range<Int>

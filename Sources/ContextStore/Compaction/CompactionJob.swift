@@ -14,6 +14,9 @@ struct CompactionJob {
     let pace: (Int) throws(StoreError) -> Void
 
     func run() throws(StoreError) -> CompactionOutput {
+        // Every input section's CRC first (once per mapping): the output replaces the
+        // inputs with files whose checksums are good, so nothing damaged may flow into it.
+        for input in plan.inputs { if let damage = input.reader.checkAllSections() { throw StoreError(damage) } }
         var out = CompactionOutput(plan: plan, files: [], index: nil, remap: [])
         let memtable = MemTable(start: LogPosition(file: plan.outputFiles.first ?? 0, offset: Int64(LogFormat.fileHeaderSize)))
         // Output files take the reserved numbers: the job never needs the writer mid-way.

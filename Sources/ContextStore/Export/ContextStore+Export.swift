@@ -24,7 +24,7 @@ extension ContextStore {
     func visitLiveSegments(project: String, _ body: (ContextSegment) throws -> Void) throws {
         guard let pair = view.index(project: project) else { return }
         // The files are pinned inside the read, before any compaction can retire them.
-        let (locations, pin): ([RecordLocation], FilePin) = pair.read { pi in
+        let (locations, pin, damage): ([RecordLocation], FilePin, IndexError?) = pair.read { pi in
             var out: [RecordLocation] = []
             out.reserveCapacity(pi.totals.segments)
             for f in pi.files {
@@ -33,9 +33,10 @@ extension ContextStore {
             let m = pi.memtable
             for d in 0..<m.docCount where !m.isDead(d) { out.append(m.docs[d].location) }
             let files = Set(out.map(\.fileNumber)).map { FileLifetimes.Key(project: pi.number, file: $0) }
-            return (out, view.lifetimes.pin(files))
+            return (out, view.lifetimes.pin(files), pi.damage)
         }
         defer { pin.release() }
+        if let damage { throw StoreError(damage) }
         var cachedKey: (UInt32, Int64)? = nil
         var cached: [SequencedRecord] = []
         for loc in locations {

@@ -1,8 +1,17 @@
+import Synchronization
+
 /// A sealed index file, memory-mapped: opening it reads the header and the footer only
-/// (nothing is rebuilt); every accessor bounds-checks what it reads, so a damaged file
-/// gives wrong-but-safe answers at worst, and `verifyChecksums` (run by `verify`) finds it.
+/// (nothing is rebuilt), so open stays O(1) in the file's size.
+///
+/// Each section's CRC is checked at the section's first use through this mapping
+/// (`section(_:)`), once. A section that fails keeps being served (every accessor
+/// bounds-checks what it reads, so damaged bytes never crash), but it is recorded in
+/// `damage`, which every read of the engine checks before it answers: a query that touched
+/// a damaged section fails with a typed error instead of answering wrongly. The first
+/// detection also leaves a damage marker beside the file (`IndexFormat.damageMarker`), so the
+/// next open rebuilds the project's index from its log.
 final class IndexFileReader: @unchecked Sendable {
-    // Sendable: immutable after init (the map never changes).
+    // Sendable: the map never changes; the two section masks are atomics and only gain bits.
     let number: UInt32
     let path: String
     let docCount: Int
@@ -15,6 +24,10 @@ final class IndexFileReader: @unchecked Sendable {
     private let map: MappedFile
     private let sections: [(offset: Int, length: Int, crc: UInt32)]
     private let bloomBits: Int
+    /// Bit `s` set: section `s`'s CRC was computed through this mapping.
+    private let checkedSections = Atomic<UInt32>(0)
+    /// Bit `s` set: section `s`'s CRC did not match (a subset of `checkedSections`).
+    private let damagedSections = Atomic<UInt32>(0)
 
     init(path: String, number: UInt32, project: UInt64) throws(IndexError) {
         self.path = path
@@ -36,6 +49,13 @@ final class IndexFileReader: @unchecked Sendable {
         let fileProject = UInt64(littleEndian: b.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
         guard fileNumber == number, fileProject == project else { throw corrupt(12, "header names another index file") }
         let headerDocs = Int(UInt32(littleEndian: b.loadUnaligned(fromByteOffset: 24, as: UInt32.self)))
+        // No CRC covers the header: every field of it is checked instead.
+        guard UInt32(littleEndian: b.loadUnaligned(fromByteOffset: 28, as: UInt32.self)) == 0 else {
+            throw corrupt(28, "reserved header bytes are not zero")
+        }
+        guard analyzerVersion <= SubwordSplitter.version, (version >= 2) == (analyzerVersion >= 1) else {
+            throw corrupt(10, "analyzer version \(analyzerVersion) does not fit format version \(version)")
+        }
         guard b.count >= IndexFormat.headerSize + footerSize else { throw corrupt(0, "too short") }
         let f = b.count - footerSize
         guard b[(b.count - 8)...].elementsEqual(IndexFormat.footerMagic) else { throw corrupt(b.count - 8, "bad footer magic") }
@@ -74,16 +94,66 @@ final class IndexFileReader: @unchecked Sendable {
         guard bloomBits >= 64 else { throw corrupt(f, "bloom filter too small") }
     }
 
-    private func section(_ s: IndexFormat.Section) -> UnsafeRawBufferPointer {
+    /// A section's bytes, its CRC checked at the first use (a relaxed load of one mask
+    /// after that). Racing first uses may both compute it: the result is the same.
+    @inline(__always) private func section(_ s: IndexFormat.Section) -> UnsafeRawBufferPointer {
+        if checkedSections.load(ordering: .relaxed) & (1 << UInt32(s.rawValue)) == 0 { check(s) }
+        return rawSection(s)
+    }
+
+    @inline(__always) private func rawSection(_ s: IndexFormat.Section) -> UnsafeRawBufferPointer {
         let (o, l, _) = sections[s.rawValue]
         return UnsafeRawBufferPointer(rebasing: map.bytes[o..<(o + l)])
     }
 
-    /// Recomputes every section's CRC (what `verify` does; open does not, to stay O(1)).
+    private func check(_ s: IndexFormat.Section) {
+        let bit = UInt32(1) << UInt32(s.rawValue)
+        if CRC32C.checksum(rawSection(s)) != sections[s.rawValue].crc {
+            let before = damagedSections.bitwiseOr(bit, ordering: .relaxed).oldValue
+            // One marker per mapping: the file's first damage leaves it (best effort: a
+            // marker that cannot be written is found again by the next use or by verify).
+            if before == 0 { leaveDamageMarker() }
+        }
+        checkedSections.bitwiseOr(bit, ordering: .releasing)
+    }
+
+    /// The first damaged section found so far through this mapping (file, offset of the
+    /// section, which section), or nil. Reads check it after touching the file.
+    var damage: IndexError? {
+        let mask = damagedSections.load(ordering: .acquiring)
+        guard mask != 0, let s = IndexFormat.Section(rawValue: mask.trailingZeroBitCount) else { return nil }
+        return .corruption(file: path, offset: Int64(sections[s.rawValue].offset),
+                           reason: "index file: section \(s) checksum mismatch (index files are derived data: "
+                               + "the next open rebuilds this project's index from its log)")
+    }
+
+    /// Records that this file is damaged for the next open (`IndexFormat.damageMarker`).
+    func leaveDamageMarker() {
+        _ = try? FileHandle.createTruncating(IndexFormat.damageMarker(forIndexFile: path))  // closed at deinit
+    }
+
+    /// Checks every section's CRC now (verify, and a compaction before it reads its
+    /// inputs, so that it never rewrites damaged bytes into a file with good checksums).
+    /// Returns the first damage, which also counts as found by this mapping.
+    func checkAllSections() -> IndexError? {
+        for s in IndexFormat.Section.allCases where s.rawValue < sections.count { _ = section(s) }
+        return damage
+    }
+
+    /// What `verify` reports: the first damaged section, or padding between sections that
+    /// is not zero (no CRC covers it, so it is checked byte by byte), with file and offset.
     func verifyChecksums() -> String? {
-        for s in IndexFormat.Section.allCases where s.rawValue < sections.count {
-            let (o, _, crc) = sections[s.rawValue]
-            if CRC32C.checksum(section(s)) != crc { return "\(path): section \(s) checksum mismatch at offset \(o)" }
+        if case let .corruption(file, offset, reason)? = checkAllSections() { return "\(file): \(reason) at offset \(offset)" }
+        let footerStart = map.bytes.count - IndexFormat.footerSize(version: formatVersion)
+        var spans = sections.map { ($0.offset, $0.offset + $0.length) }.sorted { $0.0 < $1.0 }
+        spans.append((footerStart, footerStart))
+        var at = IndexFormat.headerSize
+        for (start, end) in spans {
+            if start > at, let bad = map.bytes[at..<start].firstIndex(where: { $0 != 0 }) {
+                leaveDamageMarker()
+                return "\(path): padding between sections is not zero at offset \(bad)"
+            }
+            at = max(at, end)
         }
         return nil
     }

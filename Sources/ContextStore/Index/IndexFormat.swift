@@ -25,6 +25,13 @@ enum IndexFormat {
     static func footerSize(version: UInt16) -> Int { 4 + sectionCount(version: version) * 20 + 8 + 4 + 4 + 8 }
     static var footerSize: Int { footerSize(version: version) }
 
+    /// The damage marker of index file `path` (`<N>.idx` → `<N>.damaged`): an empty file a
+    /// process leaves when a section of it failed its CRC; open rebuilds the project's index
+    /// from its log when a file it names has one (SPEC.md section 9).
+    static func damageMarker(forIndexFile path: String) -> String {
+        (path.hasSuffix(".idx") ? String(path.dropLast(4)) : path) + ".damaged"
+    }
+
     static let bloomHashes = 7
     static let bloomBitsPerDoc = 10
 

@@ -111,6 +111,13 @@ final class ProjectIndex: @unchecked Sendable {
         source == files.count ? memtable.docs[Int(doc)] : files[source].reader.doc(Int(doc))
     }
 
+    /// The first damage a read found in this project's index files (`IndexFileReader.damage`):
+    /// a read that touched them answers with it instead of with what it computed.
+    var damage: IndexError? {
+        for f in files { if let d = f.reader.damage { return d } }
+        return nil
+    }
+
     func segmentID(source: Int, doc: UInt32) -> String {
         source == files.count ? memtable.ids[Int(doc)] : files[source].reader.segmentID(Int(doc))
     }

@@ -27,7 +27,7 @@ extension ContextStore {
     public func loadSegments(project: String) throws(StoreError) -> [ContextSegment] {
         try checkOpen()
         guard let pair = view.index(project: project) else { return [] }
-        return try pair.read { pi throws(StoreError) in
+        return try pair.checkedRead { pi throws(StoreError) in
             var out: [ContextSegment] = []
             for tier in [SegmentTier.working, .stashed] {
                 var filters = SearchFilters()

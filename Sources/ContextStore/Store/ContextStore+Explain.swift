@@ -6,8 +6,10 @@ extension ContextStore {
     /// each added to the ones before. In `.any` mode, words that match nothing inside the
     /// filters are reported as `"query"`.
     func explain(_ q: SearchQuery, _ terms: QueryTerms, _ pairs: [IndexPair]) throws(StoreError) -> SearchExplanation {
-        func count(_ query: SearchQuery, _ t: QueryTerms) -> Int {
-            pairs.reduce(0) { sum, pair in sum + pair.read { pi in Self.run(pi, t, query, limit: 0).total } }
+        func count(_ query: SearchQuery, _ t: QueryTerms) throws(StoreError) -> Int {
+            var sum = 0
+            for pair in pairs { sum += try pair.checkedRead { pi in Self.run(pi, t, query, limit: 0).total } }
+            return sum
         }
         var words: [SearchExplanation.Word] = []
         for term in terms.terms {
@@ -16,7 +18,7 @@ extension ContextStore {
             one.parts = []
             var alone = SearchQuery(project: q.project, query: "", limit: 0, mode: .all)
             alone.order = .relevance
-            words.append(SearchExplanation.Word(word: term.display, documentFrequency: count(alone, one)))
+            words.append(SearchExplanation.Word(word: term.display, documentFrequency: try count(alone, one)))
         }
         if pairs.isEmpty { return SearchExplanation(words: words, emptiedBy: "project") }
         if terms.isEmpty && !q.query.isEmpty { return SearchExplanation(words: words, emptiedBy: "query") }
@@ -35,7 +37,10 @@ extension ContextStore {
             apply(&f)
             let probe = SearchQuery(project: q.project, query: "", filters: f, limit: 0)
             // A "" file_path or task_id matches nothing by the old layer's rule, before any index.
-            if probe.hasEmptyFieldFilter || count(probe, none) == 0 {
+            if probe.hasEmptyFieldFilter {
+                return SearchExplanation(words: words, emptiedBy: "filter:\(name)")
+            }
+            if try count(probe, none) == 0 {
                 return SearchExplanation(words: words, emptiedBy: "filter:\(name)")
             }
         }
@@ -44,7 +49,7 @@ extension ContextStore {
         for i in terms.terms.indices {
             sofar.terms = Array(terms.terms[...i])
             let probe = SearchQuery(project: q.project, query: "", filters: f, limit: 0, mode: .all)
-            if count(probe, sofar) == 0 {
+            if try count(probe, sofar) == 0 {
                 return SearchExplanation(words: words, emptiedBy: "word:\(terms.terms[i].display)")
             }
         }

@@ -11,7 +11,7 @@ extension ContextStore {
     public func get(project: String, ids: [String]) throws(StoreError) -> [ContextSegment] {
         try checkOpen()
         guard let pair = view.index(project: project) else { return [] }
-        return try pair.read { pi throws(StoreError) in
+        return try pair.checkedRead { pi throws(StoreError) in
             var out: [ContextSegment] = []
             for id in ids {
                 if let s = view.activeTier.get(project: project, id: id) {

@@ -81,7 +81,7 @@ extension ContextStore {
     /// inside the read so the files they sit in outlive a compaction that replaces them.
     private func rankedHits(_ pair: IndexPair, _ terms: QueryTerms, _ q: SearchQuery, depth: Int, projectOrder: Int,
                             fetch: Bool) throws(StoreError) -> (total: Int, hits: [SearchCandidate]) {
-        try pair.read { pi throws(StoreError) in
+        try pair.checkedRead { pi throws(StoreError) in
             let r = Self.run(pi, terms, q, limit: depth)
             var out: [SearchCandidate] = []
             out.reserveCapacity(r.hits.count)
@@ -108,12 +108,12 @@ extension ContextStore {
 
     /// How much each query word counts when lines are chosen for snippets: its idf over the
     /// projects searched (whole words and parts), a stop word a fifth of that, a prefix 1.
-    private func snippetWeights(_ terms: QueryTerms, _ q: SearchQuery) -> [Double] {
+    private func snippetWeights(_ terms: QueryTerms, _ q: SearchQuery) throws(StoreError) -> [Double] {
         let pairs = searchedIndexes(q)
         var n = 0
         var dfs = [Int](repeating: 0, count: terms.terms.count)
         for pair in pairs {
-            pair.read { pi in
+            try pair.checkedRead { pi throws(StoreError) in
                 n += pi.allDocs
                 for (i, t) in terms.terms.enumerated() where !t.isPrefix {
                     dfs[i] += pi.documentFrequency(.word, t.bytes) + pi.documentFrequency(.part, t.bytes)
@@ -140,7 +140,7 @@ extension ContextStore {
         }
         let needTokens = q.snippets > 0 || q.budgetTokens != nil
         let tokenizer = needTokens ? try tokens.loadTokenizer() : nil
-        let weights = q.snippets > 0 ? snippetWeights(terms, q) : []
+        let weights = q.snippets > 0 ? try snippetWeights(terms, q) : []
         let allWords = terms.terms.map(\.display)
         return candidates.map { c in
             var hit = SearchHit(projectID: c.projectID, segmentID: c.segmentID, score: c.score, segment: c.segment)

@@ -263,7 +263,7 @@ public final class ContextStore: Sendable {
         var seen = Set<ByteKey>()
         let pair = view.index(project: project)
         for id in ids where seen.insert(ByteKey(id)).inserted {
-            if pair?.read({ $0.locate(id) }) != nil { report.deleted.append(id) } else { report.notLive.append(id) }
+            if try pair?.checkedRead({ $0.locate(id) }) != nil { report.deleted.append(id) } else { report.notLive.append(id) }
         }
         _ = try await submit(to: writer, report.deleted.map {
             .init(projectID: project, record: EncodedRecord(.delete(segmentID: $0)), index: .delete($0))

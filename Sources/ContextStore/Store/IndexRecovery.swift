@@ -18,15 +18,11 @@ enum IndexRecovery {
                 pair = try open(layout, project)
                 try replay(layout, project, active: active, into: pair, from: project.indexedThrough)
             } catch {
-                if case let .io(_, _, e) = error, e != ENOENT { throw error }
-                if case .diskFull = error { throw error }
+                guard isRebuildable(error) else { throw error }
                 rebuilt.insert(project.number)
                 report.rebuiltIndexes.append("\(project.number): \(error)")
-                let start = LogPosition(file: project.files.first?.number ?? 1, offset: Int64(LogFormat.fileHeaderSize))
-                pair = IndexPair {
-                    ProjectIndex(number: project.number, projectID: project.projectID, files: [],
-                                 memtableStart: start, totals: ProjectTotals())
-                }
+                let start: LogPosition
+                (pair, start) = emptyPair(project)
                 try replay(layout, project, active: active, into: pair, from: start)
             }
             out[ByteKey(project.projectID)] = pair
@@ -35,15 +31,38 @@ enum IndexRecovery {
         return out
     }
 
+    /// Whether opening a project's index files failed in a way a rebuild from the log
+    /// mends: damage, or a missing file. Any other I/O error is the disk's, not the file's.
+    static func isRebuildable(_ error: StoreError) -> Bool {
+        if case let .io(_, _, e) = error, e != ENOENT { return false }
+        if case .diskFull = error { return false }
+        return true
+    }
+
+    /// A project's index with no index files and an empty memtable starting at the first
+    /// record of its log, and that start: replaying the whole log into it rebuilds it.
+    static func emptyPair(_ project: Manifest.ProjectEntry) -> (IndexPair, LogPosition) {
+        let start = LogPosition(file: project.files.first?.number ?? 1, offset: Int64(LogFormat.fileHeaderSize))
+        let pair = IndexPair {
+            ProjectIndex(number: project.number, projectID: project.projectID, files: [],
+                         memtableStart: start, totals: ProjectTotals())
+        }
+        return (pair, start)
+    }
+
     /// Maps the index files the MANIFEST names for `project` and reads their deletion files;
     /// the memtable is empty, starting at `indexedThrough`.
     static func open(_ layout: StoreLayout, _ project: Manifest.ProjectEntry) throws(StoreError) -> IndexPair {
         var files: [IndexFileState] = []
         for x in project.indexes {
+            let path = layout.indexFile(project: project.number, index: x.number)
+            // A process found a section of it damaged (`IndexFileReader.damage`): rebuild.
+            if FileSystem.exists(IndexFormat.damageMarker(forIndexFile: path)) {
+                throw .corruption(file: path, offset: 0, reason: "index file: marked damaged by an earlier read or verify")
+            }
             let seg: IndexFileReader
             do throws(IndexError) {
-                seg = try IndexFileReader(path: layout.indexFile(project: project.number, index: x.number),
-                                       number: x.number, project: project.number)
+                seg = try IndexFileReader(path: path, number: x.number, project: project.number)
             } catch { throw StoreError(error) }
             guard seg.docCount == Int(x.docCount) else {
                 throw .corruption(file: seg.path, offset: 0, reason: "holds \(seg.docCount) docs, the MANIFEST says \(x.docCount)")
@@ -107,11 +126,14 @@ enum IndexRecovery {
         var keep = Set<String>()
         for x in project.indexes {
             keep.insert(layout.indexFile(project: project.number, index: x.number))
+            // A marker stays while the file it marks is named (a reader process cannot
+            // rebuild; the holder's rebuild publishes a MANIFEST that names the file no more).
+            keep.insert(IndexFormat.damageMarker(forIndexFile: layout.indexFile(project: project.number, index: x.number)))
             if x.deletionRevision > 0 {
                 keep.insert(layout.deletionFile(project: project.number, index: x.number, revision: x.deletionRevision))
             }
         }
-        for name in (try? FileSystem.list(dir)) ?? [] where name.hasSuffix(".idx") || name.hasSuffix(".del") || name.hasSuffix(".tmp") {
+        for name in (try? FileSystem.list(dir)) ?? [] where name.hasSuffix(".idx") || name.hasSuffix(".del") || name.hasSuffix(".tmp") || name.hasSuffix(".damaged") {
             let path = dir + "/" + name
             // A reader in another process may still map a file a compaction retired.
             if !keep.contains(path), (try? SharedFileLock.unlinkUnlessShared(path)) == true { report.removedOrphans.append(path) }

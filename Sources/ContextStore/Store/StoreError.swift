@@ -57,7 +57,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .diskFull(p): "no space left on device writing \(p)"
         case let .corruption(f, o, r): "corruption in \(f) at offset \(o): \(r)"
         case let .unsupportedVersion(f, found, supported):
-            "\(f) has format version \(found); this build reads version \(supported)"
+            // Every file of the store keeps its version in the u16 after its 8-byte magic.
+            "\(f) has format version \(found) (the u16 at offset 8); this build reads version \(supported): "
+                + "a newer build wrote it, or those bytes are damaged"
         case let .notAStore(p): "\(p) is not a ContextStore directory (no MANIFEST, and not empty)"
         case let .noStore(p): "no store at \(p)"
         case let .invalidSegment(id, e): "segment \(debugQuote(id)): \(e)"

@@ -114,9 +114,17 @@ final class Follower: @unchecked Sendable {
         let paths = project.indexes.map { layout.indexFile(project: project.number, index: $0.number) }
             + project.files.map { layout.logFile(project: project.number, file: $0.number) }
         do throws(IOError) { for p in paths { try pins.hold(p) } } catch { throw StoreError(error) }
-        let pair = try IndexRecovery.open(layout, project)
+        var pair: IndexPair
+        var start = project.indexedThrough
+        do throws(StoreError) {
+            pair = try IndexRecovery.open(layout, project)
+        } catch {
+            // Damaged or missing index files: a reader cannot rebuild them on disk (the
+            // holder's next open does), so it indexes the whole log in memory instead.
+            guard IndexRecovery.isRebuildable(error) else { throw error }
+            (pair, start) = IndexRecovery.emptyPair(project)
+        }
         var activeEnd = Int64(LogFormat.fileHeaderSize)
-        let start = project.indexedThrough
         for f in project.files(from: start) {
             let path = layout.logFile(project: project.number, file: f.number)
             let from = f.number == start.file ? Int(start.offset) : LogFormat.fileHeaderSize
