@@ -8,6 +8,8 @@ import Foundation
 ///   `put <id> <fnv>` after a put of segment <id>, whose text carries its own checksum
 ///   `deleting <id>` before a delete starts (from then on the id may be gone)
 ///   `del <id>` after a delete
+///   `updating <id> <fnv>` before a put of a new text for an acknowledged id (from then on
+///   either text may be live; the `put` line after it makes the new one the only one)
 /// The parent kills it with SIGKILL at a random moment, reopens the store and checks that
 /// every acknowledged write is there and nothing else is.
 struct CrashWriterCommand: AsyncParsableCommand {
@@ -51,6 +53,17 @@ struct CrashWriterCommand: AsyncParsableCommand {
                             emit("deleting \(id)\n")  // in flight: present or absent are both legal
                             try await store.delete(project: "crash", ids: [id])
                             emit("del \(id)\n")
+                            continue
+                        }
+                        if !acked.isEmpty && rng.next() % 10 == 0 {
+                            // An update: the compactor may be merging the old version's
+                            // file meanwhile (issue 17, defect 7: totals drifted here).
+                            let id = acked[Int(rng.next() % UInt64(acked.count))]
+                            let s = CrashPayload.segment(id: id, rng: &rng)
+                            let hash = String(fnv1a(s.text), radix: 16)
+                            emit("updating \(id) \(hash)\n")
+                            try await store.put([s])
+                            emit("put \(id) \(hash)\n")
                             continue
                         }
                         let count = 1 + Int(rng.next() % 6)

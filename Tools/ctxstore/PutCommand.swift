@@ -49,7 +49,15 @@ struct PutCommand: AsyncParsableCommand {
             try await store.put(pending)
             stored += pending.count
         } catch {
-            printError("ctxstore put: \(error)\nctxstore put: \(stored) segment(s) were stored before the error")
+            // Each batch is one write call, stored whole or not at all.
+            var message = "ctxstore put: \(error)\nctxstore put: \(stored) segment(s) were stored before the error"
+            if case .notAcknowledged? = error as? StoreError {
+                message += "; the \(pending.count) of the failed batch may or may not be: the next open keeps or drops "
+                    + "them whole (read them back, or put them again)"
+            } else if error is StoreError {
+                message += "; none of the failed batch of \(pending.count) was"
+            }
+            printError(message)
             throw ExitCode(1)
         }
         // Lone surrogate escapes (which Python writes) are stored as U+FFFD (Docs/FORMAT.md section 1).

@@ -37,9 +37,12 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidConfiguration(field: String, value: String, allowed: String)
     /// A write on a handle opened with `OpenMode.readOnly`.
     case readOnlyHandle
-    /// A write forwarded to the holder process got no answer: the holder died (or closed)
-    /// after the request was sent. The write may or may not have been applied; the next
-    /// write finds the store's new holder (or becomes it).
+    /// A write whose fate is unknown: a write forwarded to the holder process got no answer
+    /// (the holder died or closed after the request was sent; the next write finds the
+    /// store's new holder, or becomes it), or a local write failed and cutting it back
+    /// failed too (the store is read-only; the next open keeps or drops each of its batches
+    /// whole). Read the segments back, or write them again: a put of the same ids is
+    /// idempotent.
     case notAcknowledged(reason: String)
 
     /// A one-line message naming the files, offsets or fields involved (never segment text).

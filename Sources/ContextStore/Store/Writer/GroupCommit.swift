@@ -1,11 +1,21 @@
 /// One group commit, on the writer thread: a run of appends and syncs taken from the
-/// queue together becomes, per touched project, LZ4 batches (`batch`), placed in the
-/// project's active file with one `pwrite` per file, rolling where a file would pass its
-/// size (`place`), then one sync per touched file as the durability asks (`syncAndPublish`).
-/// Only then are the records applied to the indexes and the active tier, published to
-/// readers, and the requests completed (by the caller, `WriteQueue`).
+/// queue together becomes, per touched project, LZ4 batches (`batch`); files are rolled
+/// and projects created first, and the MANIFEST naming them published, before any frame
+/// is written (`prepareFiles`); then the frames go to each project's active file with one
+/// `pwrite` per file (`place`) and one sync per touched file as the durability asks
+/// (`sync`). Only then are the records applied to the indexes and the active tier,
+/// published to readers, and the requests completed (by the caller, `WriteQueue`).
 ///
-/// An error is an I/O failure half-way: the caller latches the store read-only.
+/// **All or nothing.** A group is one unit: if a `pwrite` or a sync of its frames fails,
+/// every file it wrote is cut back to its size before the group (`undo`) and synced, so
+/// none of its records survives, not even after a crash, and every request of the group
+/// fails with the error (SPEC.md section 5.1). Because every file the frames go to is
+/// already named by the durable MANIFEST, that cut is the whole undo. A failed `pwrite`
+/// (a full disk) leaves the store writable once undone; a failed sync latches it read-only
+/// (a failed fsync is never retried); an undo that itself fails leaves the group's fate to
+/// the next open (`notAcknowledged`), whole batches or nothing of each file. A failure
+/// before any frame is written (creating a project, rolling a file, publishing the
+/// MANIFEST) restores the writer's state (`StoreState.restore`) and leaves it writable too.
 struct GroupCommit {
     let state: StoreState
 
@@ -21,12 +31,47 @@ struct GroupCommit {
     /// project, and its index in the frame.
     private typealias Ref = (slot: Int, frame: Int, index: Int)
 
-    /// Commits a run; returns each request's locations (none for a sync).
-    func write(_ run: [WriteRequest]) throws(StoreError) -> [Result<[RecordLocation], StoreError>] {
+    /// Why a group failed, and whether the store must go read-only for it.
+    struct Failure: Error {
+        let error: StoreError
+        /// False when the store is as before the group, on disk and in memory: a failed
+        /// `pwrite` of frames that was cut back, or a failure before any frame was written.
+        let latch: Bool
+    }
+
+    /// What a committed run gives each request (its locations; none for a sync), and an
+    /// error of the seal that followed, if one failed: the records are stored all the same,
+    /// but the store goes read-only.
+    struct Outcome {
+        var results: [Result<[RecordLocation], StoreError>]
+        var sealFailure: StoreError?
+    }
+
+    /// Commits a run.
+    func write(_ run: [WriteRequest]) throws(Failure) -> Outcome {
         var manifestDirty = false
-        let (touched, frames, refs, wantsSync) = try batch(run, manifestDirty: &manifestDirty)
-        let placed = try place(frames, touched: touched, manifestDirty: &manifestDirty)
-        try syncAndPublish(wantsSync: wantsSync, manifestDirty: manifestDirty)
+        let (touched, frames, refs, wantsSync): ([Int], [Int: [Frame]], [[Ref]], Bool)
+        let checkpoint = state.checkpoint()
+        do throws(StoreError) {
+            (touched, frames, refs, wantsSync) = try batch(run, manifestDirty: &manifestDirty)
+            try prepareFiles(frames, touched: touched, manifestDirty: &manifestDirty)
+        } catch {
+            // No frame is written yet, and the durable MANIFEST is the one before the run
+            // (unless its publish is in doubt): forget the projects and rolls made for it.
+            // A roll that failed half-way (its old file synced, sealed in memory only) is
+            // undone the same way.
+            if state.manifestInDoubt { throw Failure(error: error, latch: true) }
+            state.restore(checkpoint)
+            throw Failure(error: error, latch: state.dataSyncFailed)
+        }
+        let before = touched.map { (slot: $0, state: state.active[$0]!.state) }
+        let placed: [Int: [(file: UInt32, offset: Int64)]]
+        do throws(StoreError) {
+            placed = try place(frames, touched: touched)
+            try sync(wantsSync: wantsSync)
+        } catch {
+            throw undo(error, before)
+        }
 
         state.stats.groups += 1
         state.stats.records += refs.reduce(0) { $0 + $1.count }
@@ -38,11 +83,36 @@ struct GroupCommit {
         }
         applyToIndexes(run, refs: refs, locations: locations)
         for p in touched { state.republish(p) }
-        for p in touched where state.needsSeal(state.indexes[p]!.writerView.memtable) { try state.seal(p) }
-        return zip(run, locations).map { request, locs in
+        var outcome = Outcome(results: zip(run, locations).map { request, locs in
             if case .sync = request { return .success([]) }
             return .success(locs)
+        })
+        do throws(StoreError) {
+            for p in touched where state.needsSeal(state.indexes[p]!.writerView.memtable) { try state.seal(p) }
+        } catch {
+            outcome.sealFailure = error
         }
+        return outcome
+    }
+
+    /// Cuts every file the group wrote back to its size before the group, syncs it, and
+    /// restores the writer's record of it. Returns how the group failed: `error` if the
+    /// cut held (latching only for a failed sync), else `notAcknowledged` (latched).
+    private func undo(_ error: StoreError, _ before: [(slot: Int, state: ActiveFileState)]) -> Failure {
+        do throws(IOError) {
+            for (p, st) in before {
+                guard let file = state.active[p], file.state.size != st.size || file.dirty else { continue }
+                try file.handle.truncate(to: st.size)
+                try file.handle.sync()
+                state.active[p]!.state = st
+                state.active[p]!.dirty = false
+            }
+        } catch let undoError {
+            return Failure(error: .notAcknowledged(reason:
+                "\(error); cutting the failed write back failed too (\(undoError.description)): the next open keeps "
+                + "or drops each of its batches whole"), latch: true)
+        }
+        return Failure(error: error, latch: state.dataSyncFailed)
     }
 
     /// Encodes the run's records into batches per project (sequence numbers taken in queue
@@ -89,30 +159,34 @@ struct GroupCommit {
         return (touched, frames, refs, wantsSync)
     }
 
-    /// Places frames in the active files (rolling where a file would pass its size), one
-    /// `pwrite` per project and file; returns where each frame went.
-    private func place(_ frames: [Int: [Frame]], touched: [Int], manifestDirty: inout Bool)
-        throws(StoreError) -> [Int: [(file: UInt32, offset: Int64)]] {
+    /// Rolls each touched project whose frames would carry its active file past
+    /// `logFileSize` (a group's frames of one project share one file, so that an undo is
+    /// one cut per file), then publishes the MANIFEST if projects were created or files
+    /// rolled: from then on every file the frames go to is named by the durable MANIFEST.
+    private func prepareFiles(_ frames: [Int: [Frame]], touched: [Int], manifestDirty: inout Bool) throws(StoreError) {
+        for p in touched {
+            let bytes = (frames[p] ?? []).reduce(Int64(0)) { $0 + Int64($1.bytes.count) }
+            let used = state.active[p]!.state.size
+            if used + bytes > Int64(state.configuration.logFileSize) && used > Int64(LogFormat.fileHeaderSize) {
+                try state.roll(p)
+                manifestDirty = true
+            }
+            // Record locations hold a batch offset in 32 bits (SPEC.md section 9).
+            guard Int64(LogFormat.fileHeaderSize) + bytes <= Int64(UInt32.max) else {
+                throw .io(operation: "write", path: state.layout.logDirectory(state.manifest.projects[p].number), errno: EFBIG)
+            }
+        }
+        if manifestDirty { try state.publishManifest() }
+    }
+
+    /// Places frames in the active files, one `pwrite` per project (its frames share one
+    /// file: `prepareFiles` rolled first); returns where each frame went.
+    private func place(_ frames: [Int: [Frame]], touched: [Int]) throws(StoreError) -> [Int: [(file: UInt32, offset: Int64)]] {
         var placed: [Int: [(file: UInt32, offset: Int64)]] = [:]
         for p in touched {
             var buffer: [UInt8] = []
-            var bufferStart = state.active[p]!.state.size
-            func flush() throws(StoreError) {
-                guard !buffer.isEmpty else { return }
-                do throws(IOError) { try state.active[p]!.handle.write(buffer, at: bufferStart) } catch { throw StoreError(error) }
-                state.stats.writes += 1
-                state.active[p]!.dirty = true
-                buffer.removeAll(keepingCapacity: true)
-            }
+            let bufferStart = state.active[p]!.state.size
             for frame in frames[p] ?? [] {
-                let used = state.active[p]!.state.size
-                if used + Int64(frame.bytes.count) > Int64(state.configuration.logFileSize)
-                    && used > Int64(LogFormat.fileHeaderSize) {
-                    try flush()
-                    try state.roll(p)
-                    manifestDirty = true
-                    bufferStart = state.active[p]!.state.size
-                }
                 placed[p, default: []].append((state.active[p]!.state.number, state.active[p]!.state.size))
                 buffer.append(contentsOf: frame.bytes)
                 var st = state.active[p]!.state
@@ -122,14 +196,17 @@ struct GroupCommit {
                 st.size += Int64(frame.bytes.count)
                 state.active[p]!.state = st
             }
-            try flush()
+            guard !buffer.isEmpty else { continue }
+            // Marked dirty first: a short or failed write leaves bytes to cut (`undo`).
+            state.active[p]!.dirty = true
+            do throws(IOError) { try state.active[p]!.handle.write(buffer, at: bufferStart) } catch { throw StoreError(error) }
+            state.stats.writes += 1
         }
         return placed
     }
 
-    /// Syncs the written files as the durability asks (always for an explicit sync), and
-    /// publishes the MANIFEST if files were created.
-    private func syncAndPublish(wantsSync: Bool, manifestDirty: Bool) throws(StoreError) {
+    /// Syncs the written files as the durability asks (always for an explicit sync).
+    private func sync(wantsSync: Bool) throws(StoreError) {
         let syncNow: Bool
         switch state.configuration.durability {
         case .syncEachBatch: syncNow = true
@@ -137,7 +214,6 @@ struct GroupCommit {
         case .buffered: syncNow = wantsSync
         }
         if syncNow { try state.syncDirtyFiles() }
-        if manifestDirty { try state.publishManifest() }
     }
 
     /// Applies a written run to the projects' memtables (both copies of each pair) and to
@@ -175,3 +251,9 @@ struct GroupCommit {
         }
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -44,6 +44,9 @@ final class StoreState: @unchecked Sendable {
     /// or an import's new files stay; the next open keeps or removes them as orphans).
     var manifestInDoubt = false
     var nextImportID: UInt64 = 1
+    /// A sync of a log file's data failed: its dirty pages' fate is unknown (the kernel may
+    /// have dropped them), so the writer goes read-only whatever else is undone.
+    var dataSyncFailed = false
 
     init(layout: StoreLayout, configuration: Configuration, recovered: Recovery.Result,
          indexes loaded: [ByteKey: IndexPair], view: ReadView, retired: RetiredFiles) throws(StoreError) {
@@ -113,7 +116,10 @@ final class StoreState: @unchecked Sendable {
     /// coming MANIFEST) and starts the next one.
     func roll(_ p: Int) throws(StoreError) {
         let current = active[p]!
-        do throws(IOError) { try current.handle.sync() } catch { throw StoreError(error) }
+        do throws(IOError) { try current.handle.sync() } catch {
+            dataSyncFailed = true
+            throw StoreError(error)
+        }
         stats.syncs += 1
         let last = manifest.projects[p].files.count - 1
         manifest.projects[p].files[last] = current.state.manifestEntry(sealed: true)
@@ -185,11 +191,45 @@ final class StoreState: @unchecked Sendable {
 
     func syncDirtyFiles() throws(StoreError) {
         for (p, f) in active where f.dirty {
-            do throws(IOError) { try f.handle.sync() } catch { throw StoreError(error) }
+            do throws(IOError) { try f.handle.sync() } catch {
+                dataSyncFailed = true
+                throw StoreError(error)
+            }
             stats.syncs += 1
             active[p]!.dirty = false
         }
         lastSyncNanos = monotonicNanoseconds()
+    }
+
+    // MARK: Undo of a group that failed before its frames were written
+
+    /// What `restore` returns the writer's state to: the MANIFEST in memory, the active
+    /// files, and how many projects there were.
+    struct Checkpoint {
+        let manifest: Manifest
+        let active: [Int: ActiveFile]
+        let projectCount: Int
+    }
+
+    func checkpoint() -> Checkpoint {
+        Checkpoint(manifest: manifest, active: active, projectCount: manifest.projects.count)
+    }
+
+    /// Forgets the projects created and the files rolled since `c`, none of which a durable
+    /// MANIFEST names (the caller restores only after a publish that did not happen). The
+    /// numbers they took stay taken, so a later creation never meets their files, which are
+    /// orphans the next open removes. A rolled file's old handle is the checkpoint's.
+    func restore(_ c: Checkpoint) {
+        for slot in c.projectCount..<manifest.projects.count {
+            slotByProjectID[ByteKey(manifest.projects[slot].projectID)] = nil
+            indexes[slot] = nil
+        }
+        let nextProject = manifest.nextProjectNumber
+        let nextFiles = manifest.projects.prefix(c.projectCount).map(\.nextFileNumber)
+        manifest = c.manifest
+        manifest.nextProjectNumber = nextProject
+        for (i, n) in nextFiles.enumerated() { manifest.projects[i].nextFileNumber = n }
+        active = c.active
     }
 
     // MARK: Publishing to readers

@@ -200,14 +200,19 @@ final class WriteQueue: @unchecked Sendable {
             for r in run { r.completion(.failure(.readOnlyAfterFailure(cause: f))) }
             return
         }
-        let results: [Result<[RecordLocation], StoreError>]
-        do throws(StoreError) {
-            results = try GroupCommit(state: state).write(run)
+        let outcome: GroupCommit.Outcome
+        do throws(GroupCommit.Failure) {
+            outcome = try GroupCommit(state: state).write(run)
         } catch {
-            fail(error)
-            for r in run { r.completion(.failure(error)) }
+            // Undone (nothing of the run is stored) unless the error says otherwise
+            // (`notAcknowledged`); read-only unless it was a write that could be undone.
+            if error.latch { fail(error.error) }
+            for r in run { r.completion(.failure(error.error)) }
             return
         }
-        for (r, result) in zip(run, results) { r.completion(result) }
+        // A seal that failed after the run was stored: the records are acknowledged, and
+        // the store goes read-only (its in-memory MANIFEST may hold half of the seal).
+        if let sealFailure = outcome.sealFailure { fail(sealFailure) }
+        for (r, result) in zip(run, outcome.results) { r.completion(result) }
     }
 }
