@@ -35,7 +35,8 @@ import ContextStoreTestSupport
         try Data(#"{"project": "p"}"#.utf8).write(to: URL(fileURLWithPath: queries))
         for dir in [missing, empty] {
             for args in [["search", "--project", "p", "--query", "x"], ["stats"], ["get", "--project", "p", "id"],
-                         ["export", "--out", tmp.sub("out")], ["verify"], ["search", "--batch", queries]] {
+                         ["export", "--out", tmp.sub("out")], ["verify"], ["search", "--batch", queries],
+                         ["backup", "--to", tmp.sub("copy")]] {
                 let (status, out, err) = try runCtxstore(args + ["--store", dir])
                 #expect(status == 1, "\(args): \(err)")
                 #expect(err.contains("no store at \(dir)"), "\(args): \(err)")
@@ -43,6 +44,7 @@ import ContextStoreTestSupport
             }
         }
         #expect(!FileManager.default.fileExists(atPath: tmp.sub("no")))
+        #expect(!FileManager.default.fileExists(atPath: tmp.sub("copy")))
         #expect(try FileManager.default.contentsOfDirectory(atPath: empty).isEmpty)
         #expect(!FileManager.default.fileExists(atPath: tmp.sub("out")))
         // A delete in a store that does not exist yet creates the store (a write command) but

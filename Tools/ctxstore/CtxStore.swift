@@ -11,7 +11,7 @@ struct CtxStore: AsyncParsableCommand {
             Every command works on a store directory: --store DIR, else $CONTEXTSTORE_PATH, \
             else $HOME/.contextstore. Write commands (put, import, stash, unstash, delete, \
             compact) create the store if there is none; read commands (search, get, stats, \
-            export, verify) fail with "no store at PATH" and create nothing. --json prints \
+            export, verify, backup) fail with "no store at PATH" and create nothing. --json prints \
             machine-readable output on stdout; messages and errors go to stderr.
 
             Another process may hold the store meanwhile (an assistant's server, another \
@@ -28,7 +28,7 @@ struct CtxStore: AsyncParsableCommand {
         version: "ctxstore \(ContextStoreVersion.release) (store format \(ContextStoreVersion.storeFormat))",
         subcommands: [PutCommand.self, ImportCommand.self, ExportCommand.self, GetCommand.self, SearchCommand.self,
                       DeleteCommand.self, StashCommand.self, UnstashCommand.self, StatsCommand.self, CompactCommand.self,
-                      VerifyCommand.self, TokensCommand.self, McpCommand.self, StressCommand.self, CrashWriterCommand.self,
+                      VerifyCommand.self, BackupCommand.self, TokensCommand.self, McpCommand.self, StressCommand.self, CrashWriterCommand.self,
                       ProcessBenchCommand.self, ProcessWorkerCommand.self]
     )
 

@@ -85,6 +85,23 @@ enum FileSystem {
         if Glibc.unlink(path) != 0 && errno != ENOENT { throw IOError(op: "unlink", path: path, errno: errno) }
     }
 
+    /// Gives the file at `existing` a second name, `new` (a hard link): both names reach the
+    /// same bytes, so this is only for files that are never written again. Fails with
+    /// `EXDEV` across file systems (and `EPERM`/`EOPNOTSUPP` where a file system has no hard
+    /// links): the caller copies instead.
+    static func link(_ existing: String, _ new: String) throws(IOError) {
+        if let e = SystemCallFaults.check(.link, new) { throw IOError(op: "link", path: existing + " -> " + new, errno: e) }
+        if Glibc.link(existing, new) != 0 { throw IOError(op: "link", path: existing + " -> " + new, errno: errno) }
+    }
+
+    /// The absolute path of `path` with every symbolic link, `.` and `..` resolved, or nil
+    /// when it does not exist (or cannot be resolved).
+    static func resolvedPath(_ path: String) -> String? {
+        guard let p = realpath(path, nil) else { return nil }
+        defer { free(p) }
+        return String(cString: p)
+    }
+
     static func removeDirectory(_ path: String) throws(IOError) {
         if rmdir(path) != 0 && errno != ENOENT { throw IOError(op: "rmdir", path: path, errno: errno) }
     }

@@ -2,8 +2,9 @@ import Synchronization
 
 /// The kinds of system calls the engine makes through IO (`FileSystem`, `FileHandle`,
 /// `MappedFile`, `DirectoryLock`, `SharedFileLock`): the seam where tests inject faults.
+/// (`link` is counted on the new name: a backup's hard link in its target directory.)
 package enum SystemCall: String, CaseIterable, Sendable {
-    case open, pread, pwrite, fdatasync, fsync, rename, unlink, ftruncate, mmap, flock, mkdir
+    case open, pread, pwrite, fdatasync, fsync, rename, unlink, ftruncate, mmap, flock, mkdir, link
 }
 
 /// A fault for a test to inject: the `nth` call (from 1) of kind `call` on a path under

@@ -137,8 +137,14 @@ enum Recovery {
     static func readManifest(_ path: String) throws(StoreError) -> Manifest {
         let map: MappedFile
         do throws(IOError) { map = try MappedFile(path: path) } catch { throw StoreError(error) }
+        return try decodeManifest(map.bytes, path: path)
+    }
+
+    /// Decodes the bytes of the MANIFEST at `path` (version, CRC, body), its failures as
+    /// the store reports them.
+    static func decodeManifest(_ bytes: UnsafeRawBufferPointer, path: String) throws(StoreError) -> Manifest {
         do throws(ManifestCodec.DecodeError) {
-            return try ManifestCodec.decode(map.bytes)
+            return try ManifestCodec.decode(bytes)
         } catch {
             switch error {
             case let .corrupt(offset, reason):

@@ -44,6 +44,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// whole). Read the segments back, or write them again: a put of the same ids is
     /// idempotent.
     case notAcknowledged(reason: String)
+    /// `backup(to:)` refused its target directory before writing anything: it exists and is
+    /// not an empty directory, or it lies inside the store being copied. `reason` says which.
+    case invalidBackupTarget(path: String, reason: String)
 
     /// A one-line message naming the files, offsets or fields involved (never segment text).
     public var description: String {
@@ -75,6 +78,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .readOnlyHandle: "the store was opened read-only; open it with mode .readWrite to write"
         case let .notAcknowledged(reason):
             "the holder of the store did not acknowledge the write (\(reason)); it may or may not have been applied"
+        case let .invalidBackupTarget(p, reason):
+            "cannot back up into \(p): \(reason); give a new or empty directory outside the store"
         }
     }
 

@@ -162,7 +162,8 @@ final class Follower: @unchecked Sendable {
 
     /// Where the whole, valid batches from `offset` end in the file as it is now. A frame
     /// still being written (or a dead holder's torn tail) ends the range: it is not read.
-    private static func wholeBatchEnd(_ path: String, from offset: Int64) throws(StoreError) -> Int64 {
+    /// (A backup cuts its copy of an active file here too.)
+    static func wholeBatchEnd(_ path: String, from offset: Int64) throws(StoreError) -> Int64 {
         let size: Int64
         do throws(IOError) { size = try FileSystem.fileSize(path) } catch { throw StoreError(error) }
         guard size > offset else { return offset }

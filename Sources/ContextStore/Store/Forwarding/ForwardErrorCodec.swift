@@ -19,6 +19,7 @@ enum ForwardErrorCodec {
         case let .invalidConfiguration(field, value, allowed): w.u8(13); w.string(field); w.string(value); w.string(allowed)
         case .readOnlyHandle: w.u8(14)
         case let .notAcknowledged(reason): w.u8(15); w.string(reason)
+        case let .invalidBackupTarget(path, reason): w.u8(16); w.string(path); w.string(reason)
         }
     }
 
@@ -43,6 +44,7 @@ enum ForwardErrorCodec {
         case 13: return .invalidConfiguration(field: try r.string(), value: try r.string(), allowed: try r.string())
         case 14: return .readOnlyHandle
         case 15: return .notAcknowledged(reason: try r.string())
+        case 16: return .invalidBackupTarget(path: try r.string(), reason: try r.string())
         default: throw .invalidValue(offset: at, what: "error kind")
         }
     }
