@@ -42,7 +42,12 @@ enum CompactionEdits {
             let entry = project.indexes[k]
             let file = pi.files[k]
             precondition(file.reader.number == entry.number, "index entries and files out of step")
-            inputs.append(.init(entry: entry, reader: file.reader, dead: file.dead, files: project.ownedFiles(entry)))
+            // The job drops only persisted deaths (those of records before `indexedThrough`).
+            // A doc killed by a record still in the memtable stays in the output, dead in
+            // memory only: after a crash, the replay of that record must find it to take it
+            // off the totals, which the MANIFEST keeps as of `indexedThrough` (issue 17,
+            // defect 7: dropping it left the totals one segment high after a reopen).
+            inputs.append(.init(entry: entry, reader: file.reader, dead: file.persisted, files: project.ownedFiles(entry)))
         }
         let inputFiles = inputs.reduce(0) { $0 + $1.files.count }
         let inputBytes = inputs.reduce(Int64(0)) { $0 + $1.files.reduce(0) { $0 + $1.size } }

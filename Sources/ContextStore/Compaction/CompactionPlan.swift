@@ -1,8 +1,9 @@
 /// What a compaction rewrites: a run of adjacent index files of one project (oldest first)
 /// with the log files they own, as the writer saw them when it planned the job.
 ///
-/// The dead bitmaps are copies taken then: docs that die while the job runs are still
-/// copied, and the writer moves their deaths to the output when it installs it.
+/// The dead bitmaps are copies of the *persisted* deaths taken then: docs that die while
+/// the job runs, or died by records not yet sealed, are still copied, and the writer moves
+/// their deaths to the output when it installs it.
 struct CompactionPlan: Sendable {
     struct Input: Sendable {
         var entry: Manifest.IndexEntry

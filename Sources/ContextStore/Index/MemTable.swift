@@ -12,18 +12,20 @@ final class MemTable {
     private(set) var deadCount = 0
     /// The doc of each id's latest put in this memtable (live or not).
     private(set) var latest: [ByteKey: UInt32] = [:]
-    private(set) var terms = TermTable(capacity: 4096)
+    // Tables and pools start small and double: a store of many projects holds one memtable
+    // per project in use (two, in its `IndexPair`), most of them with a handful of docs.
+    private(set) var terms = TermTable(capacity: 16)
     /// Term `t`'s postings are list `t`, with frequencies.
     let postings = PostingsPool(hasFreqs: true)
     /// Sub-word parts of the texts' identifiers (`any` mode): part `p` has list `p` of
     /// `partPostings`, with frequencies.
-    private(set) var parts = TermTable(capacity: 1024)
+    private(set) var parts = TermTable(capacity: 16)
     let partPostings = PostingsPool(hasFreqs: true)
     /// Words and parts of each doc's `file_path` and tags (`any` mode's field weight):
     /// field word `f` has list `f` of `fieldPostings`, without frequencies.
-    private(set) var fields = TermTable(capacity: 256)
+    private(set) var fields = TermTable(capacity: 8)
     let fieldPostings = PostingsPool(hasFreqs: false)
-    private(set) var meta: [TermTable] = MetaField.allCases.map { _ in TermTable(capacity: 64) }
+    private(set) var meta: [TermTable] = MetaField.allCases.map { _ in TermTable(capacity: 4) }
     /// Value `v` of field `f` has list `v` of `metaPostings[f]`.
     let metaPostings: [PostingsPool] = MetaField.allCases.map { _ in PostingsPool(hasFreqs: false) }
     private(set) var totalWords: UInt64 = 0

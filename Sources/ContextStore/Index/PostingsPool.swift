@@ -32,12 +32,17 @@ final class PostingsPool {
     let hasFreqs: Bool
     private var pages: UnsafeMutablePointer<UnsafeMutablePointer<UInt32>>
     private(set) var pageCount = 0
-    private var pageCapacity = 8
+    private var pageCapacity = 1
     /// Words used in the last page.
     private var pageUsed = PostingsPool.pageWords
+    /// Words allocated for the last page: it starts at `firstPageWords` and doubles (moved,
+    /// its addresses unchanged) up to `pageWords`, so that a pool of a few postings takes
+    /// a few hundred bytes, not a whole page. Earlier pages are whole.
+    private var pageAllocated = PostingsPool.pageWords
+    static let firstPageWords = 64
     private var lists: UnsafeMutablePointer<List>
     private(set) var listCount = 0
-    private var listCapacity = 256
+    private var listCapacity = 4
 
     init(hasFreqs: Bool) {
         self.hasFreqs = hasFreqs
@@ -104,6 +109,18 @@ final class PostingsPool {
 
     private func allocateBlock(cap: Int) -> UInt32 {
         let words = 1 + cap * (hasFreqs ? 2 : 1)
+        if pageUsed + words > pageAllocated && pageUsed + words <= PostingsPool.pageWords {
+            // Grow the last page in place of its addresses. Safe: the writer appends only to
+            // the copy of the index no reader is in (`IndexPair`).
+            var n = pageAllocated
+            while n < pageUsed + words { n *= 2 }
+            n = min(n, PostingsPool.pageWords)
+            let bigger = UnsafeMutablePointer<UInt32>.allocate(capacity: n)
+            bigger.moveInitialize(from: pages[pageCount - 1], count: pageUsed)
+            pages[pageCount - 1].deallocate()
+            pages[pageCount - 1] = bigger
+            pageAllocated = n
+        }
         if pageUsed + words > PostingsPool.pageWords {
             if pageCount == pageCapacity {
                 let bigger = UnsafeMutablePointer<UnsafeMutablePointer<UInt32>>.allocate(capacity: pageCapacity * 2)
@@ -112,7 +129,9 @@ final class PostingsPool {
                 pages = bigger
                 pageCapacity *= 2
             }
-            pages[pageCount] = .allocate(capacity: PostingsPool.pageWords)
+            // The first page starts small; later ones are whole (the pool is large by then).
+            pageAllocated = pageCount == 0 ? max(PostingsPool.firstPageWords, words) : PostingsPool.pageWords
+            pages[pageCount] = .allocate(capacity: pageAllocated)
             pageCount += 1
             pageUsed = 0
         }

@@ -18,14 +18,39 @@ extension StoreState {
         stats.seals += 1
     }
 
-    /// Seals every memtable with content: at a clean close (so the next open replays
-    /// nothing), and before a full compaction (so that it covers everything written so far).
-    func sealAll() throws(StoreError) {
-        for (p, pair) in indexes.sorted(by: { $0.key < $1.key })
-            where !pair.writerView.memtable.isEmpty {
-            try seal(p)
+    /// Seals every memtable with content (`minimumDocs`: only those holding at least that
+    /// many docs): before a full compaction (so that it covers everything written so far),
+    /// and at a clean close, where small memtables stay in the log (replaying a few records
+    /// at the next open costs less than an index file and a new log file for each of
+    /// thousands of small projects).
+    ///
+    /// The seals are published together, `sealsPerPublish` at a time: one MANIFEST publish
+    /// for many projects, not one each (the MANIFEST grows with the number of projects).
+    func sealAll(minimumDocs: Int = 1) throws(StoreError) {
+        let due = indexes.sorted(by: { $0.key < $1.key }).filter { _, pair in
+            let m = pair.writerView.memtable
+            return !m.isEmpty && (m.docCount >= minimumDocs || m.textBytes >= configuration.indexSealBytes / 32)
+        }.map(\.key)
+        for chunk in stride(from: 0, to: due.count, by: Self.sealsPerPublish) {
+            var edits: [StoreEdit] = []
+            do throws(StoreError) {
+                for p in due[chunk..<min(chunk + Self.sealsPerPublish, due.count)] { edits.append(try sealEdit(p)) }
+            } catch {
+                installFailed = true  // rolls of the edits before it are in `manifest` only
+                throw error
+            }
+            try apply(edits)
+            stats.seals += edits.count
         }
     }
+
+    /// Seals published by one MANIFEST in `sealAll` (each holds its new index file mapped
+    /// until the publish).
+    static let sealsPerPublish = 256
+
+    /// `sealAll` at a clean close seals memtables of at least this many docs (or of a 32nd
+    /// of `indexSealBytes` of text); smaller ones are replayed by the next open.
+    static let closeSealMinimumDocs = 1024
 
     /// Rolls the active log file (so that an index file always covers whole log files,
     /// which compaction rewrites together) and writes the memtable as an index file (synced)

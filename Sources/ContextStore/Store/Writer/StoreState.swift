@@ -253,12 +253,12 @@ final class StoreState: @unchecked Sendable {
 
     // MARK: Close
 
-    /// A clean close: syncs, seals every memtable (so the next open replays nothing) and
-    /// records how far each active file is verified (so the next open scans only what is
-    /// appended after it).
+    /// A clean close: syncs, seals every memtable but small ones (so the next open replays
+    /// little: `closeSealMinimumDocs`) and records how far each active file is verified (so
+    /// the next open scans only what is appended after it).
     func closeCleanly() throws(StoreError) {
         try syncDirtyFiles()
-        try sealAll()
+        try sealAll(minimumDocs: Self.closeSealMinimumDocs)
         var changed = false
         for (p, a) in active {
             let last = manifest.projects[p].files.count - 1
