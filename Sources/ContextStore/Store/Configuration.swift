@@ -72,6 +72,14 @@ public struct Configuration: Sendable {
     /// `WRITER.sock` in the store directory). False keeps the store to this handle: other
     /// processes may still read it, and their writes fail with `.locked` at once.
     public var acceptForwardedWrites = true
+    /// Descriptors of active log files the writer keeps open (least recently written
+    /// closed first, after a sync if it holds unsynced writes), so that a store of any
+    /// number of projects works under a small `ulimit -n`. Allowed: 2 or more.
+    public var maxOpenLogFiles = 64
+    /// Log files kept mapped for point reads (least recently used unmapped first; a read
+    /// in flight keeps its map). Each map is one of the process's `vm.max_map_count`
+    /// mappings (65,530 by default on Linux). Allowed: 1 or more.
+    public var maxMappedLogFiles = 1024
 
     /// The defaults. Cost: none.
     public init() {}

@@ -92,7 +92,8 @@ public final class ContextStore: Sendable {
         let holding = Locked(false)
 
         init(layout: StoreLayout, configuration: Configuration) {
-            let logMaps = LogMapCache(layout: layout, minimumLength: configuration.logFileSize)
+            let logMaps = LogMapCache(layout: layout, minimumLength: configuration.logFileSize,
+                                      maxMaps: configuration.maxMappedLogFiles)
             let (pins, retired, holding) = (self.pins, self.retired, self.holding)
             let lifetimes = FileLifetimes { key in
                 logMaps.forget(project: key.project, file: key.file)

@@ -3,28 +3,34 @@
 /// end of a file is allowed, and only acknowledged bytes (always inside the file) are
 /// read, so the active file needs no remap as it grows. A record beyond the mapped length
 /// (a file larger than the configuration, from an oversize record) remaps it.
+///
+/// At most `maxMaps` files stay mapped, least recently used unmapped first
+/// (`Configuration.maxMappedLogFiles`): a store of many projects would otherwise reach the
+/// process's limit on mappings. A reader in flight holds its `MappedFile`, which stays
+/// mapped until it lets go.
 final class LogMapCache: Sendable {
     let layout: StoreLayout
     let minimumLength: Int
-    private let maps = Locked<[Key: MappedFile]>([:])
+    private let maps: Locked<LRUCache<Key, MappedFile>>
 
     struct Key: Hashable { var project: UInt64; var file: UInt32 }
 
-    init(layout: StoreLayout, minimumLength: Int) {
+    init(layout: StoreLayout, minimumLength: Int, maxMaps: Int) {
         self.layout = layout
         self.minimumLength = minimumLength
+        self.maps = Locked(LRUCache(maxCount: maxMaps, maxBytes: Int.max))
     }
 
     func map(project: UInt64, file: UInt32, needing end: Int) throws(StoreError) -> MappedFile {
         let key = Key(project: project, file: file)
-        if let m = maps.withLock({ $0[key] }), m.bytes.count >= end { return m }
+        if let m = maps.withLock({ $0.get(key) }), m.bytes.count >= end { return m }
         let path = layout.logFile(project: project, file: file)
         let m: MappedFile
         do throws(IOError) {
             let size = Int(try FileSystem.fileSize(path))
             m = try MappedFile(path: path, count: max(size, minimumLength, end))
         } catch { throw StoreError(error) }
-        maps.withLock { $0[key] = m }
+        maps.withLock { _ = $0.insert(key, m, cost: 0) }
         return m
     }
 
@@ -40,7 +46,7 @@ final class LogMapCache: Sendable {
 
     /// Drops the map of a file that is being deleted (readers holding it keep it alive).
     func forget(project: UInt64, file: UInt32) {
-        _ = maps.withLock { $0.removeValue(forKey: Key(project: project, file: file)) }
+        _ = maps.withLock { $0.remove(Key(project: project, file: file)) }
     }
 
     /// Decodes the record at `location` of a project's log.

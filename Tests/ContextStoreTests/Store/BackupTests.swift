@@ -98,6 +98,14 @@ import Glibc
         while acked.withLock({ $0.count }) <= n && Date() < deadline { usleep(2_000) }
     }
 
+    /// `waitForWrites` for a task: it sleeps without holding one of the few threads of the
+    /// cooperative pool, which the writer task needs (on 2 cores, a blocked pool thread
+    /// starved it until the deadline).
+    static func waitForWrites(_ acked: Locked<Set<String>>, beyond n: Int) async {
+        let deadline = Date().addingTimeInterval(120)
+        while acked.withLock({ $0.count }) <= n && Date() < deadline { try? await Task.sleep(nanoseconds: 2_000_000) }
+    }
+
     /// What the test saw halfway through a backup (on the backup's thread, where it cannot
     /// record issues itself).
     struct Midway: Sendable {
@@ -180,8 +188,10 @@ import Glibc
                 k += 1
             }
         }
-        Self.waitForWrites(acked, beyond: acked.withLock { $0.count } + 30)
+        let filled = acked.withLock { $0.count }
+        await Self.waitForWrites(acked, beyond: filled + 30)
         let before = acked.withLock { $0 }
+        try #require(before.count > filled + 30, "the writer wrote before the backup began")
 
         let copy = tmp.sub("copy")
         let midway = Locked(Midway())

@@ -99,11 +99,14 @@ struct GroupCommit {
     /// restores the writer's record of it. Returns how the group failed: `error` if the
     /// cut held (latching only for a failed sync), else `notAcknowledged` (latched).
     private func undo(_ error: StoreError, _ before: [(slot: Int, state: ActiveFileState)]) -> Failure {
-        do throws(IOError) {
+        do throws(StoreError) {
             for (p, st) in before {
                 guard let file = state.active[p], file.state.size != st.size || file.dirty else { continue }
-                try file.handle.truncate(to: st.size)
-                try file.handle.sync()
+                let h = try state.handle(p)
+                do throws(IOError) {
+                    try h.truncate(to: st.size)
+                    try h.sync()
+                } catch { throw StoreError(error) }
                 state.active[p]!.state = st
                 state.active[p]!.dirty = false
             }
@@ -199,7 +202,8 @@ struct GroupCommit {
             guard !buffer.isEmpty else { continue }
             // Marked dirty first: a short or failed write leaves bytes to cut (`undo`).
             state.active[p]!.dirty = true
-            do throws(IOError) { try state.active[p]!.handle.write(buffer, at: bufferStart) } catch { throw StoreError(error) }
+            let h = try state.handle(p)
+            do throws(IOError) { try h.write(buffer, at: bufferStart) } catch { throw StoreError(error) }
             state.stats.writes += 1
         }
         return placed

@@ -17,9 +17,9 @@ final class StoreState: @unchecked Sendable {
     /// Files this holder retired that a reader process still holds.
     let retired: RetiredFiles
 
-    /// An open log file of a project: the handle and how far it holds acknowledged batches.
+    /// A project's active log file: how far it holds acknowledged batches. Its descriptor
+    /// is in `openFiles` while it is among the most recently written (`handle(_:)`).
     struct ActiveFile {
-        var handle: FileHandle
         var state: ActiveFileState
         /// Written since its last sync.
         var dirty = false
@@ -28,6 +28,10 @@ final class StoreState: @unchecked Sendable {
     var manifest: Manifest
     private(set) var slotByProjectID: [ByteKey: Int] = [:]
     var active: [Int: ActiveFile] = [:]
+    /// Descriptors of active files by slot, at most `configuration.maxOpenLogFiles`, with
+    /// when each was last used (`useClock`), to close the least recently used.
+    private var openFiles: [Int: (handle: FileHandle, used: UInt64)] = [:]
+    private var useClock: UInt64 = 0
     var indexes: [Int: IndexPair] = [:]
     var nextSeq: UInt64
     var stats = WriterStatistics()
@@ -59,14 +63,58 @@ final class StoreState: @unchecked Sendable {
         for (i, p) in manifest.projects.enumerated() {
             slotByProjectID[ByteKey(p.projectID)] = i
             guard let st = recovered.active[p.number] else { continue }
-            let path = layout.logFile(project: p.number, file: st.number)
-            do throws(IOError) {
-                active[i] = ActiveFile(handle: try FileHandle.openReadWrite(path), state: st)
-            } catch { throw StoreError(error) }
+            active[i] = ActiveFile(state: st)
             indexes[i] = loaded[ByteKey(p.projectID)]
             view.publish(snapshot(of: i), index: indexes[i])
         }
     }
+
+    /// The descriptor of slot `p`'s active file, opened again if it was closed. Opening
+    /// one past `maxOpenLogFiles` closes the least recently used, after syncing it if it
+    /// holds unsynced writes (a sync through a later descriptor would flush the data too,
+    /// but a writeback error may be reported only to descriptors open when it happened).
+    func handle(_ p: Int) throws(StoreError) -> FileHandle {
+        useClock += 1
+        if let h = openFiles[p]?.handle {
+            openFiles[p]!.used = useClock
+            return h
+        }
+        let project = manifest.projects[p]
+        let path = layout.logFile(project: project.number, file: active[p]!.state.number)
+        try makeRoomForHandle()
+        let h: FileHandle
+        do throws(IOError) { h = try FileHandle.openReadWrite(path) } catch { throw StoreError(error) }
+        openFiles[p] = (h, useClock)
+        return h
+    }
+
+    /// Adopts the descriptor of a file just created as slot `p`'s active file.
+    private func adoptHandle(_ h: FileHandle, for p: Int) throws(StoreError) {
+        try makeRoomForHandle()
+        useClock += 1
+        openFiles[p] = (h, useClock)
+    }
+
+    /// Closes the least recently used descriptor while `maxOpenLogFiles` are open, syncing
+    /// it first if it holds unsynced writes (while it is still open: a writeback error is
+    /// reported to the descriptors open when it happened).
+    private func makeRoomForHandle() throws(StoreError) {
+        while openFiles.count >= configuration.maxOpenLogFiles,
+              let (slot, entry) = openFiles.min(by: { $0.value.used < $1.value.used }) {
+            if active[slot]?.dirty == true {
+                do throws(IOError) { try entry.handle.sync() } catch {
+                    dataSyncFailed = true
+                    throw StoreError(error)
+                }
+                stats.syncs += 1
+                active[slot]!.dirty = false
+            }
+            openFiles[slot] = nil
+        }
+    }
+
+    /// Forgets slot `p`'s descriptor (its active file was rolled): closed once unused.
+    private func dropHandle(_ p: Int) { openFiles[p] = nil }
 
     /// Project slots, in creation order.
     var projectSlots: [Int] { Array(manifest.projects.indices) }
@@ -116,7 +164,8 @@ final class StoreState: @unchecked Sendable {
     /// coming MANIFEST) and starts the next one.
     func roll(_ p: Int) throws(StoreError) {
         let current = active[p]!
-        do throws(IOError) { try current.handle.sync() } catch {
+        let h = try handle(p)
+        do throws(IOError) { try h.sync() } catch {
             dataSyncFailed = true
             throw StoreError(error)
         }
@@ -125,6 +174,7 @@ final class StoreState: @unchecked Sendable {
         manifest.projects[p].files[last] = current.state.manifestEntry(sealed: true)
         manifest.lastSequence = max(manifest.lastSequence, current.state.lastSeq)
         active[p] = nil
+        dropHandle(p)
         try startNewFile(p)
     }
 
@@ -146,8 +196,9 @@ final class StoreState: @unchecked Sendable {
         manifest.projects[p].nextFileNumber = number + 1
         manifest.projects[p].files.append(Manifest.LogFileEntry(
             number: number, sealed: false, size: 0, recordCount: 0, firstSeq: 0, lastSeq: 0))
-        active[p] = ActiveFile(handle: handle, state: ActiveFileState(
+        active[p] = ActiveFile(state: ActiveFileState(
             number: number, size: Int64(LogFormat.fileHeaderSize), recordCount: 0, firstSeq: 0, lastSeq: 0))
+        try adoptHandle(handle, for: p)
     }
 
     /// Writes the MANIFEST atomically: a temporary file, synced, renamed over the MANIFEST,
@@ -190,8 +241,9 @@ final class StoreState: @unchecked Sendable {
     }
 
     func syncDirtyFiles() throws(StoreError) {
-        for (p, f) in active where f.dirty {
-            do throws(IOError) { try f.handle.sync() } catch {
+        for p in active.keys where active[p]!.dirty {
+            let h = try handle(p)  // may sync (and clean) another dirty file to make room
+            do throws(IOError) { try h.sync() } catch {
                 dataSyncFailed = true
                 throw StoreError(error)
             }
@@ -274,6 +326,7 @@ final class StoreState: @unchecked Sendable {
     /// Closes the active files' handles (the last step of a close, clean or not).
     func closeFiles() {
         active.removeAll()
+        openFiles.removeAll()
         retired.retry()
     }
 }
