@@ -3,10 +3,17 @@
 /// the writer thread (through `WriteQueue.performBlocking`), so they see the MANIFEST and
 /// the indexes in order with the appends; the job itself runs on the compaction thread.
 enum CompactionEdits {
-    /// What the policy sees of each index file of project slot `p`.
-    static func candidates(_ state: StoreState, _ p: Int) -> [CompactionPolicy.Entry] {
+    /// Bytes of the log files slot `p`'s index files own (what a full compaction reads),
+    /// from the MANIFEST alone.
+    static func indexedBytes(_ state: StoreState, _ p: Int) -> Int64 {
         let project = state.manifest.projects[p]
-        let pi = state.indexes[p]!.writerView
+        return project.indexes.reduce(Int64(0)) { sum, entry in sum + project.ownedFiles(entry).reduce(0) { $0 + $1.size } }
+    }
+
+    /// What the policy sees of each index file of project slot `p`.
+    static func candidates(_ state: StoreState, _ p: Int) throws(StoreError) -> [CompactionPolicy.Entry] {
+        let project = state.manifest.projects[p]
+        let pi = try state.ensureLoaded(p).writerView
         return zip(project.indexes, pi.files).map { entry, file in
             let files = project.ownedFiles(entry)
             return CompactionPolicy.Entry(bytes: files.reduce(0) { $0 + $1.size },
@@ -18,13 +25,13 @@ enum CompactionEdits {
 
     /// A plan for project slot `p` (`full`: every index file; else what the policy picks),
     /// or nil if there is nothing worth doing. Reserves output file and index numbers.
-    static func plan(_ state: StoreState, _ p: Int, full: Bool) -> CompactionPlan? {
+    static func plan(_ state: StoreState, _ p: Int, full: Bool) throws(StoreError) -> CompactionPlan? {
         // A project with a damaged index file waits for the rebuild at the next open: its
         // dead bitmaps may miss kills the damaged id table hid, and a compaction would
         // write them into files with good checksums.
-        guard state.indexes[p]!.writerView.damage == nil else { return nil }
+        guard try state.ensureLoaded(p).writerView.damage == nil else { return nil }
         let configuration = state.configuration
-        let all = candidates(state, p)
+        let all = try candidates(state, p)
         let range: Range<Int>
         if full {
             guard !all.isEmpty else { return nil }
@@ -80,7 +87,7 @@ enum CompactionEdits {
             throw .corruption(file: state.layout.manifest, offset: 0,
                               reason: "compaction inputs changed under it (project \(plan.projectNumber))")
         }
-        let pi = state.indexes[p]!.writerView
+        let pi = try state.ensureLoaded(p).writerView
         var edit = StoreEdit(slot: p, replacing: k0..<(k0 + n))
         if let reader = out.index {
             var dead = Bitmap(count: reader.docCount)

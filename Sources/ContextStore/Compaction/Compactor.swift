@@ -97,11 +97,12 @@ final class Compactor: @unchecked Sendable {
         guard change != lastChange else { return }
         lastChange = change
         do throws(StoreError) {
-            for p in try writer.performBlocking({ $0.projectSlots }) {
+            // Projects loaded since open: one not used since has not changed.
+            for p in try writer.performBlocking({ $0.loadedSlots }) {
                 // A full compaction asked for (or a stop) goes first: under steady ingest
                 // with small seals there is always a next plan, and the pass would never end.
                 while !lock.withLock({ !requests.isEmpty || stopping }),
-                      let plan = try writer.performBlocking({ CompactionEdits.plan($0, p, full: false) }) {
+                      let plan = try writer.performBlocking({ state throws(StoreError) in try CompactionEdits.plan(state, p, full: false) }) {
                     _ = try runJob(plan, progress: nil, done: 0, total: 0)
                 }
             }
@@ -118,12 +119,14 @@ final class Compactor: @unchecked Sendable {
         let start = monotonicNanoseconds()
         do throws(StoreError) {
             let slots = try writer.performBlocking { $0.projectSlots }
+            // From the MANIFEST alone: the plans load one project at a time.
             let total = try writer.performBlocking { state in
-                slots.reduce(Int64(0)) { sum, p in sum + CompactionEdits.candidates(state, p).reduce(0) { $0 + $1.bytes } }
+                slots.reduce(Int64(0)) { sum, p in sum + CompactionEdits.indexedBytes(state, p) }
             }
             var done: Int64 = 0
             for p in slots {
-                guard let plan = try writer.performBlocking({ CompactionEdits.plan($0, p, full: true) }) else { continue }
+                guard let plan = try writer.performBlocking({ state throws(StoreError) in try CompactionEdits.plan(state, p, full: true) })
+                else { continue }
                 let out = try runJob(plan, progress: progress, done: done, total: total)
                 done += plan.inputBytes
                 report.add(out)

@@ -22,7 +22,7 @@ extension ContextStore {
 
     /// `forEachLiveSegment`, for callers already off the caller's task (export).
     func visitLiveSegments(project: String, _ body: (ContextSegment) throws -> Void) throws {
-        guard let pair = view.index(project: project) else { return }
+        guard let pair = try view.loadedIndex(project: project) else { return }
         // The files are pinned inside the read, before any compaction can retire them.
         let (locations, pin, damage): ([RecordLocation], FilePin, IndexError?) = pair.read { pi in
             var out: [RecordLocation] = []

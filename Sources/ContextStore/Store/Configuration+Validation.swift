@@ -20,7 +20,8 @@
 ///   forever; NaN would never compare).
 /// - `compactionBytesPerSecond`: not negative (0 means unthrottled).
 /// - `maxOpenLogFiles`: at least 2 (a roll holds the old file and the new one);
-///   `maxMappedLogFiles`: at least 1 (a read needs its map).
+///   `maxMappedLogFiles`, `maxLoadedProjects`: at least 1 (a read needs its map and its
+///   project).
 /// - `Durability.periodic(milliseconds:)`: 1 ms to one day (the writer converts it to
 ///   nanoseconds as `UInt64`, which traps on a negative value).
 extension Configuration {
@@ -57,6 +58,7 @@ extension Configuration {
                   "more than 0, at most 1")
         try check(maxOpenLogFiles >= 2, "maxOpenLogFiles", maxOpenLogFiles, "2 or more")
         try check(maxMappedLogFiles >= 1, "maxMappedLogFiles", maxMappedLogFiles, "1 or more")
+        try check(maxLoadedProjects >= 1, "maxLoadedProjects", maxLoadedProjects, "1 or more")
         try check(activeTierMaxSegments >= 0, "activeTierMaxSegments", activeTierMaxSegments, "0 or more")
         try check(activeTierMaxBytes >= 0, "activeTierMaxBytes", activeTierMaxBytes, "0 or more bytes")
         try check(compactionBytesPerSecond >= 0, "compactionBytesPerSecond", compactionBytesPerSecond,

@@ -80,6 +80,12 @@ public struct Configuration: Sendable {
     /// in flight keeps its map). Each map is one of the process's `vm.max_map_count`
     /// mappings (65,530 by default on Linux). Allowed: 1 or more.
     public var maxMappedLogFiles = 1024
+    /// Projects whose index a holder keeps in memory (mapped index files, memtable): it
+    /// loads a project at its first use (the first this many at open) and evicts the least
+    /// recently used beyond this, so memory grows with the projects in use, not with the
+    /// store. An evicted project's memtable is rebuilt from its log when it is used again.
+    /// Allowed: 1 or more.
+    public var maxLoadedProjects = 1024
 
     /// The defaults. Cost: none.
     public init() {}

@@ -26,7 +26,7 @@ extension ContextStore {
     /// the active tier.
     public func loadSegments(project: String) throws(StoreError) -> [ContextSegment] {
         try checkOpen()
-        guard let pair = view.index(project: project) else { return [] }
+        guard let pair = try view.loadedIndex(project: project) else { return [] }
         return try pair.checkedRead { pi throws(StoreError) in
             var out: [ContextSegment] = []
             for tier in [SegmentTier.working, .stashed] {

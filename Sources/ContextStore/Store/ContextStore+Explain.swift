@@ -5,10 +5,12 @@ extension ContextStore {
     /// filters one by one in a fixed order, then (in `.all` mode) the words in query order,
     /// each added to the ones before. In `.any` mode, words that match nothing inside the
     /// filters are reported as `"query"`.
-    func explain(_ q: SearchQuery, _ terms: QueryTerms, _ pairs: [IndexPair]) throws(StoreError) -> SearchExplanation {
+    func explain(_ q: SearchQuery, _ terms: QueryTerms, _ pairs: SearchedProjects) throws(StoreError) -> SearchExplanation {
         func count(_ query: SearchQuery, _ t: QueryTerms) throws(StoreError) -> Int {
             var sum = 0
-            for pair in pairs { sum += try pair.checkedRead { pi in Self.run(pi, t, query, limit: 0).total } }
+            try pairs.forEach { _, pair throws(StoreError) in
+                sum += try pair.checkedRead { pi in Self.run(pi, t, query, limit: 0).total }
+            }
             return sum
         }
         var words: [SearchExplanation.Word] = []

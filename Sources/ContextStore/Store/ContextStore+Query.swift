@@ -10,7 +10,7 @@ extension ContextStore {
     /// active tier.
     public func get(project: String, ids: [String]) throws(StoreError) -> [ContextSegment] {
         try checkOpen()
-        guard let pair = view.index(project: project) else { return [] }
+        guard let pair = try view.loadedIndex(project: project) else { return [] }
         return try pair.checkedRead { pi throws(StoreError) in
             var out: [ContextSegment] = []
             for id in ids {
@@ -38,7 +38,7 @@ extension ContextStore {
     /// - Throws: `.closed`. Cost: constant (the totals are kept as records come and go).
     public func totals(project: String) throws(StoreError) -> ProjectTotals? {
         try checkOpen()
-        return view.index(project: project)?.read { $0.totals }
+        return try view.loadedIndex(project: project)?.read { $0.totals }
     }
 
     /// Every project with its totals, in creation order.
@@ -46,6 +46,8 @@ extension ContextStore {
     /// - Throws: `.closed`. Cost: constant per project.
     public func allTotals() throws(StoreError) -> [ProjectTotalsEntry] {
         try checkOpen()
-        return view.allIndexes().map { pair in ProjectTotalsEntry(project: pair.projectID, totals: pair.read { $0.totals }) }
+        var out: [ProjectTotalsEntry] = []
+        try view.forEachIndex { pair in out.append(ProjectTotalsEntry(project: pair.projectID, totals: pair.read { $0.totals })) }
+        return out
     }
 }

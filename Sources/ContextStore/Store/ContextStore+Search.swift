@@ -25,7 +25,7 @@ extension ContextStore {
     public func search(_ q: SearchQuery) throws(StoreError) -> SearchResult {
         try checkOpen()
         let terms = QueryTerms(q.query)
-        let pairs = searchedIndexes(q)
+        let pairs = try SearchedProjects(q, view: view)
         let limit = max(0, q.limit)
         // The old layer's edges: a "" file_path or task_id filter, and words that analyze
         // to nothing (only an empty query lists everything), match nothing.
@@ -39,7 +39,7 @@ extension ContextStore {
             while true {
                 total = 0
                 candidates = []
-                for (order, pair) in pairs.enumerated() {
+                try pairs.forEach { order, pair throws(StoreError) in
                     let r = try rankedHits(pair, terms, q, depth: depth, projectOrder: order, fetch: needsSegments)
                     total += r.total
                     candidates += r.hits
@@ -69,12 +69,6 @@ extension ContextStore {
         let explanation = q.explain && total == 0 ? try explain(q, terms, pairs) : nil
         return SearchResult(totalMatches: total, segments: hits.compactMap(\.segment), hits: hits,
                             budget: budget, explanation: explanation)
-    }
-
-    /// The indexes a query searches: its project's (none if it has no record), or all.
-    private func searchedIndexes(_ q: SearchQuery) -> [IndexPair] {
-        if let p = q.project { return view.index(project: p).map { [$0] } ?? [] }
-        return view.allIndexes()
     }
 
     /// One project's count and its best `depth` hits, read (ids, and segments when `fetch`)
@@ -109,10 +103,10 @@ extension ContextStore {
     /// How much each query word counts when lines are chosen for snippets: its idf over the
     /// projects searched (whole words and parts), a stop word a fifth of that, a prefix 1.
     private func snippetWeights(_ terms: QueryTerms, _ q: SearchQuery) throws(StoreError) -> [Double] {
-        let pairs = searchedIndexes(q)
+        let pairs = try SearchedProjects(q, view: view)
         var n = 0
         var dfs = [Int](repeating: 0, count: terms.terms.count)
-        for pair in pairs {
+        try pairs.forEach { _, pair throws(StoreError) in
             try pair.checkedRead { pi throws(StoreError) in
                 n += pi.allDocs
                 for (i, t) in terms.terms.enumerated() where !t.isPrefix {

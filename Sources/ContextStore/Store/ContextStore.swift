@@ -262,7 +262,7 @@ public final class ContextStore: Sendable {
         let writer = try localWriter()
         var report = DeleteReport()
         var seen = Set<ByteKey>()
-        let pair = view.index(project: project)
+        let pair = try view.loadedIndex(project: project)
         for id in ids where seen.insert(ByteKey(id)).inserted {
             if try pair?.checkedRead({ $0.locate(id) }) != nil { report.deleted.append(id) } else { report.notLive.append(id) }
         }
@@ -310,7 +310,7 @@ public final class ContextStore: Sendable {
     /// included); memory holds the live segments.
     public func scan(project: String) throws(StoreError) -> [ContextSegment] {
         try checkOpen()
-        guard let (snap, pin) = view.pinnedSnapshot(project: project) else { return [] }
+        guard let (snap, pin) = try view.loadedSnapshot(project: project) else { return [] }
         defer { pin.release() }
         var live: [ByteKey: (seq: UInt64, segment: ContextSegment)] = [:]
         try forEachRecord(snap) { record in
@@ -383,7 +383,7 @@ public final class ContextStore: Sendable {
     /// - Throws: `.closed`. Cost: a copy of the project list under the read view's lock (never waits for the writer).
     public func projectIDs() throws(StoreError) -> [String] {
         try checkOpen()
-        return view.allProjects().map(\.projectID)
+        return view.projectIDs()
     }
 
     /// Stops the writer after everything queued is written and synced, and releases the lock

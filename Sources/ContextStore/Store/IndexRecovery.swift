@@ -1,4 +1,5 @@
-/// Loads each project's index at open: maps the index files the MANIFEST names (header and
+/// Loads a project's index (at open for the first `Configuration.maxLoadedProjects`, later
+/// at first use): maps the index files the MANIFEST names (header and
 /// footer only), reads their deletion files, then replays the log from the point the index
 /// files cover (`indexedThrough`) into a fresh memtable. Open time therefore depends on the
 /// unindexed tail, not on the size of the store.
@@ -9,26 +10,25 @@
 /// holder records in the MANIFEST that the project has no index files any more). An I/O
 /// error other than a missing file is thrown: the disk, not the file, is the problem.
 enum IndexRecovery {
-    static func load(_ layout: StoreLayout, manifest: Manifest, active: [UInt64: ActiveFileState],
-                     report: inout RecoveryReport, rebuilt: inout Set<UInt64>) throws(StoreError) -> [ByteKey: IndexPair] {
-        var out: [ByteKey: IndexPair] = [:]
-        for project in manifest.projects {
-            var pair: IndexPair
-            do throws(StoreError) {
-                pair = try open(layout, project)
-                try replay(layout, project, active: active, into: pair, from: project.indexedThrough)
-            } catch {
-                guard isRebuildable(error) else { throw error }
-                rebuilt.insert(project.number)
-                report.rebuiltIndexes.append("\(project.number): \(error)")
-                let start: LogPosition
-                (pair, start) = emptyPair(project)
-                try replay(layout, project, active: active, into: pair, from: start)
-            }
-            out[ByteKey(project.projectID)] = pair
-            removeOrphans(layout, project, report: &report)
+    /// Loads one project (a holder does, at its first use: `StoreState.ensureLoaded`);
+    /// `rebuilt` tells the caller its index files were rebuilt from the log.
+    static func loadProject(_ layout: StoreLayout, _ project: Manifest.ProjectEntry, active: ActiveFileState?,
+                            report: inout RecoveryReport, rebuilt: inout Bool) throws(StoreError) -> IndexPair {
+        let activeFiles = active.map { [project.number: $0] } ?? [:]
+        var pair: IndexPair
+        do throws(StoreError) {
+            pair = try open(layout, project)
+            try replay(layout, project, active: activeFiles, into: pair, from: project.indexedThrough)
+        } catch {
+            guard isRebuildable(error) else { throw error }
+            rebuilt = true
+            report.rebuiltIndexes.append("\(project.number): \(error)")
+            let start: LogPosition
+            (pair, start) = emptyPair(project)
+            try replay(layout, project, active: activeFiles, into: pair, from: start)
         }
-        return out
+        removeOrphans(layout, project, report: &report)
+        return pair
     }
 
     /// Whether opening a project's index files failed in a way a rebuild from the log

@@ -6,33 +6,53 @@ final class StoreHolder: Sendable {
     let lock: DirectoryLock
     let writer: WriteQueue
     let compactor: Compactor
-    /// What open found and repaired.
-    let recoveryReport: RecoveryReport
+    /// What open found and repaired, and what loading projects later did (rebuilt index
+    /// files of projects loaded after open).
+    var recoveryReport: RecoveryReport {
+        var report = openReport
+        let late = lateRecovery.withLock { $0 }
+        report.rebuiltIndexes += late.rebuiltIndexes
+        report.removedOrphans += late.removedOrphans
+        return report
+    }
+    private let openReport: RecoveryReport
+    private let lateRecovery = Locked(RecoveryReport())
     private let server = Locked<WriteServer?>(nil)
 
-    /// Recovers the store under `lock` (already taken) and starts its writer, publishing
-    /// every project into `view` (replacing what a follower had there). If recovery fails,
-    /// the lock is released before the error is thrown.
+    /// Recovers the store under `lock` (already taken) and starts its writer. `view` forgets
+    /// what a follower had there and loads projects from this holder from then on: the
+    /// first `Configuration.maxLoadedProjects` now, the others at their first use. If
+    /// recovery fails, the lock is released before the error is thrown.
     init(lock: DirectoryLock, layout: StoreLayout, configuration: Configuration, view: ReadView,
          retired: RetiredFiles) throws(StoreError) {
         let state: StoreState
-        var recovered: Recovery.Result
+        let recovered: Recovery.Result
+        let late = lateRecovery
         do throws(StoreError) {
             recovered = try Recovery.run(layout)
-            var rebuilt = Set<UInt64>()
-            let indexes = try IndexRecovery.load(layout, manifest: recovered.manifest, active: recovered.active,
-                                                 report: &recovered.report, rebuilt: &rebuilt)
             state = try StoreState(layout: layout, configuration: configuration, recovered: recovered,
-                                   indexes: indexes, view: view, retired: retired)
-            if !rebuilt.isEmpty { try state.forgetIndexFiles(of: rebuilt) }
+                                   view: view, retired: retired, lateRecovery: late)
+            view.startLoading(catalog: recovered.manifest.projects.map(\.projectID), loader: { _ throws(StoreError) in nil })
+            // A store of up to `maxLoadedProjects` projects is loaded whole, as before
+            // projects were loaded lazily; a larger one loads the rest at first use.
+            for p in state.projectSlots.prefix(configuration.maxLoadedProjects) { try state.ensureLoaded(p) }
         } catch {
             lock.release()
             throw error
         }
+        // What the loads at open did belongs to the open's report.
+        let atOpen = late.withLock { r in defer { r = RecoveryReport() }; return r }
+        var report = recovered.report
+        report.rebuiltIndexes += atOpen.rebuiltIndexes
+        report.removedOrphans += atOpen.removedOrphans
+        self.openReport = report
         self.lock = lock
-        self.writer = WriteQueue(state: state)
+        let writer = WriteQueue(state: state)
+        self.writer = writer
+        view.startLoading(catalog: recovered.manifest.projects.map(\.projectID), keeping: true) { id throws(StoreError) in
+            try writer.load(projectID: id)
+        }
         self.compactor = Compactor(writer: writer, view: view, layout: layout, configuration: configuration)
-        self.recoveryReport = recovered.report
     }
 
     /// Starts answering forwarded writes at `path` with `handler`, then records this process

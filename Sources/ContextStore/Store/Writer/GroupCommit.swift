@@ -51,6 +51,18 @@ struct GroupCommit {
     func write(_ run: [WriteRequest]) throws(Failure) -> Outcome {
         var manifestDirty = false
         let (touched, frames, refs, wantsSync): ([Int], [Int: [Frame]], [[Ref]], Bool)
+        // The run's existing projects are loaded first, outside the checkpoint: a load may
+        // publish a MANIFEST (a rebuilt index), which no undo may take back.
+        do throws(StoreError) {
+            var seen = Set<Int>()
+            for case let .append(ops, _) in run {
+                for op in ops {
+                    if let p = state.slot(of: op.projectID), seen.insert(p).inserted { try state.ensureLoaded(p) }
+                }
+            }
+        } catch {
+            throw Failure(error: error, latch: state.installFailed)
+        }
         let checkpoint = state.checkpoint()
         do throws(StoreError) {
             (touched, frames, refs, wantsSync) = try batch(run, manifestDirty: &manifestDirty)
@@ -138,7 +150,7 @@ struct GroupCommit {
 
         for request in run {
             switch request {
-            case .sync, .control:  // `WriteQueue` keeps control requests out of runs
+            case .sync, .control, .load:  // `WriteQueue` keeps control and load requests out of runs
                 wantsSync = true
                 refs.append([])
             case let .append(ops, _):

@@ -182,7 +182,7 @@ final class ImportStaging {
         //    files can go right before them in log order.
         for s in order {
             guard let p = state.slot(of: s.projectID) else { continue }
-            let m = state.indexes[p]!.writerView.memtable
+            let m = try state.ensureLoaded(p).writerView.memtable
             if !m.isEmpty || state.active[p]!.state.size > Int64(LogFormat.fileHeaderSize) {
                 try state.seal(p)
             }
@@ -212,7 +212,7 @@ final class ImportStaging {
             let p = try state.addProject(entry)
             return StoreEdit(slot: p, replacing: 0..<0, added: added, insertedLogFiles: logFiles, totals: s.index.totals)
         }
-        let pi = state.indexes[p]!.writerView
+        let pi = try state.ensureLoaded(p).writerView
         precondition(pi.memtable.docCount == 0, "commit seals the memtable first")
         var edit = StoreEdit(slot: p, replacing: pi.files.count..<pi.files.count, added: added, insertedLogFiles: logFiles)
         var totals = pi.totals

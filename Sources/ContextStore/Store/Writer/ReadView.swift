@@ -3,6 +3,11 @@
 /// project's index pair, the write counters, the active tier, and the pins that keep
 /// files on disk while a reader uses them. Readers never touch the writer.
 ///
+/// A holder loads a project's index on its first use (`StoreState.ensureLoaded`) and
+/// evicts the least recently used beyond `Configuration.maxLoadedProjects`, so the view
+/// holds some projects only; `catalog` names them all, and the `loader` a holder installs
+/// brings one in (`loadedIndex`, `loadedSnapshot`). A follower holds every project.
+///
 /// Thread model: the maps and counters are guarded by `lock` (held for a dictionary
 /// access only); `IndexPair`, `ActiveTierCache` and `FileLifetimes` are safe to share.
 final class ReadView: @unchecked Sendable {
@@ -17,7 +22,15 @@ final class ReadView: @unchecked Sendable {
         var projects: [ByteKey: ProjectSnapshot] = [:]
         var indexes: [ByteKey: IndexPair] = [:]
         var statistics = WriterStatistics()
+        /// Every project's id, in creation order, loaded or not.
+        var catalog: [String] = []
+        var known: Set<ByteKey> = []
+        var loader: Loader?
     }
+
+    /// Loads a project into the view (on the holder's writer thread) and returns its index,
+    /// nil if there is no such project.
+    typealias Loader = @Sendable (String) throws(StoreError) -> IndexPair?
 
     init(lifetimes: FileLifetimes, activeTier: ActiveTierCache) {
         self.lifetimes = lifetimes
@@ -26,7 +39,7 @@ final class ReadView: @unchecked Sendable {
 
     // MARK: Readers
 
-    /// A project's published log files, or nil if it does not exist.
+    /// A project's published log files, or nil if the view does not hold it now.
     func snapshot(project: String) -> ProjectSnapshot? {
         lock.withLock { $0.projects[ByteKey(project)] }
     }
@@ -40,19 +53,46 @@ final class ReadView: @unchecked Sendable {
         }
     }
 
-    /// A project's index, or nil if it does not exist.
+    /// A project's index if the view holds it now (loaded), else nil.
     func index(project: String) -> IndexPair? {
         lock.withLock { $0.indexes[ByteKey(project)] }
     }
 
-    /// Every project's index, in creation order.
-    func allIndexes() -> [IndexPair] {
-        lock.withLock { Array($0.indexes.values) }.sorted { $0.number < $1.number }
+    /// A project's index, loaded first if the view does not hold it; nil if the project
+    /// does not exist.
+    func loadedIndex(project: String) throws(StoreError) -> IndexPair? {
+        let (pair, loader) = lock.withLock { s in (s.indexes[ByteKey(project)], s.known.contains(ByteKey(project)) ? s.loader : nil) }
+        if let pair { return pair }
+        return try loader?(project)
     }
 
-    /// Every project's log files, in creation order.
-    func allProjects() -> [ProjectSnapshot] {
-        lock.withLock { Array($0.projects.values) }.sorted { $0.number < $1.number }
+    /// `pinnedSnapshot`, loading the project first if the view does not hold it.
+    func loadedSnapshot(project: String) throws(StoreError) -> (ProjectSnapshot, FilePin)? {
+        for _ in 0..<8 {
+            if let s = pinnedSnapshot(project: project) { return s }
+            guard try loadedIndex(project: project) != nil else { return nil }
+            // Loaded, and perhaps evicted again before we pinned it: try once more.
+        }
+        return pinnedSnapshot(project: project)
+    }
+
+    /// Every project's id, in creation order (loaded or not). Cost: a copy of the list.
+    func projectIDs() -> [String] {
+        lock.withLock { s in s.loader == nil ? s.projects.values.sorted { $0.number < $1.number }.map(\.projectID) : s.catalog }
+    }
+
+    /// Calls `body` with every project's index, in creation order, loading those the view
+    /// does not hold one at a time (so a holder with more projects than it keeps loaded
+    /// reads them all, its memory bounded).
+    func forEachIndex(_ body: (IndexPair) throws(StoreError) -> Void) throws(StoreError) {
+        let loads = lock.withLock { $0.loader != nil }
+        if !loads {
+            for pair in lock.withLock({ Array($0.indexes.values) }).sorted(by: { $0.number < $1.number }) { try body(pair) }
+            return
+        }
+        for id in projectIDs() {
+            if let pair = try loadedIndex(project: id) { try body(pair) }
+        }
     }
 
     /// The writer's counters as of its last group or control request.
@@ -63,8 +103,34 @@ final class ReadView: @unchecked Sendable {
     /// Publishes a project's files and (if it has one yet) its index together.
     func publish(_ snapshot: ProjectSnapshot, index: IndexPair?) {
         lock.withLock {
-            $0.projects[ByteKey(snapshot.projectID)] = snapshot
-            if let index { $0.indexes[ByteKey(snapshot.projectID)] = index }
+            let key = ByteKey(snapshot.projectID)
+            $0.projects[key] = snapshot
+            if let index { $0.indexes[key] = index }
+            if $0.known.insert(key).inserted { $0.catalog.append(snapshot.projectID) }
+        }
+    }
+
+    /// A holder starts: it forgets what a follower held (the holder loads projects itself
+    /// from now on, through `loader`) and names every project of its MANIFEST.
+    /// (`keeping`: installs the loader over what the holder loaded at open.)
+    func startLoading(catalog: [String], keeping: Bool = false, loader: @escaping Loader) {
+        lock.withLock {
+            if !keeping {
+                $0.projects = [:]
+                $0.indexes = [:]
+            }
+            $0.catalog = catalog
+            $0.known = Set(catalog.map(ByteKey.init))
+            $0.loader = loader
+        }
+    }
+
+    /// Drops an evicted project's files and index from the view (readers holding its index
+    /// keep it); the next read loads it again.
+    func evict(_ projectID: String) {
+        lock.withLock {
+            $0.projects[ByteKey(projectID)] = nil
+            $0.indexes[ByteKey(projectID)] = nil
         }
     }
 

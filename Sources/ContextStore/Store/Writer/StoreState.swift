@@ -28,6 +28,16 @@ final class StoreState: @unchecked Sendable {
     var manifest: Manifest
     private(set) var slotByProjectID: [ByteKey: Int] = [:]
     var active: [Int: ActiveFile] = [:]
+    /// When each loaded project (a key of `indexes`) was last used (`loadClock`), to evict
+    /// the least recently used beyond `configuration.maxLoadedProjects`.
+    private var lastUse: [Int: UInt64] = [:]
+    private var loadClock: UInt64 = 0
+    /// Live totals of projects evicted since open: their MANIFEST totals do not count
+    /// their log's unsealed tail.
+    private(set) var evictedTotals: [Int: ProjectTotals] = [:]
+    /// What loading projects after open found and repaired (rebuilt index files, orphans),
+    /// added to the open's report (`StoreHolder.recoveryReport`).
+    let lateRecovery: Locked<RecoveryReport>
     /// Descriptors of active files by slot, at most `configuration.maxOpenLogFiles`, with
     /// when each was last used (`useClock`), to close the least recently used.
     private var openFiles: [Int: (handle: FileHandle, used: UInt64)] = [:]
@@ -53,7 +63,8 @@ final class StoreState: @unchecked Sendable {
     var dataSyncFailed = false
 
     init(layout: StoreLayout, configuration: Configuration, recovered: Recovery.Result,
-         indexes loaded: [ByteKey: IndexPair], view: ReadView, retired: RetiredFiles) throws(StoreError) {
+         view: ReadView, retired: RetiredFiles, lateRecovery: Locked<RecoveryReport>) throws(StoreError) {
+        self.lateRecovery = lateRecovery
         self.layout = layout
         self.configuration = configuration
         self.view = view
@@ -64,10 +75,61 @@ final class StoreState: @unchecked Sendable {
             slotByProjectID[ByteKey(p.projectID)] = i
             guard let st = recovered.active[p.number] else { continue }
             active[i] = ActiveFile(state: st)
-            indexes[i] = loaded[ByteKey(p.projectID)]
-            view.publish(snapshot(of: i), index: indexes[i])
         }
     }
+
+    // MARK: Loading projects
+
+    /// Slot `p`'s index, loaded if it is not (`IndexRecovery.loadProject`: its index files
+    /// mapped, its log replayed from `indexedThrough`, published to readers), and marked
+    /// used. Every writer path that reads or changes a project's index calls this first.
+    /// A project whose index files had to be rebuilt gets a MANIFEST naming none (unless
+    /// the writer is read-only: then the next open rebuilds again).
+    @discardableResult
+    func ensureLoaded(_ p: Int, writable: Bool = true) throws(StoreError) -> IndexPair {
+        loadClock += 1
+        lastUse[p] = loadClock
+        if let pair = indexes[p] { return pair }
+        var report = RecoveryReport()
+        var rebuilt = false
+        let pair: IndexPair
+        do throws(StoreError) {
+            pair = try IndexRecovery.loadProject(layout, manifest.projects[p], active: active[p]?.state,
+                                                 report: &report, rebuilt: &rebuilt)
+        } catch {
+            lastUse[p] = nil
+            throw error
+        }
+        indexes[p] = pair
+        evictedTotals[p] = nil
+        if rebuilt && writable && !installFailed { try forgetIndexFiles(of: [manifest.projects[p].number]) }
+        if !report.rebuiltIndexes.isEmpty || !report.removedOrphans.isEmpty {
+            lateRecovery.withLock {
+                $0.rebuiltIndexes += report.rebuiltIndexes
+                $0.removedOrphans += report.removedOrphans
+            }
+        }
+        republish(p)
+        return pair
+    }
+
+    /// Evicts the least recently used loaded projects beyond `maxLoadedProjects` (their
+    /// memtables are rebuilt from the log when used again; readers holding their index
+    /// keep it). Run by the writer between requests, never inside one.
+    func evictColdProjects() {
+        let over = indexes.count - configuration.maxLoadedProjects
+        guard over > 0 else { return }
+        for (p, _) in lastUse.sorted(by: { $0.value < $1.value }).prefix(over) {
+            guard let pair = indexes.removeValue(forKey: p) else { continue }
+            lastUse[p] = nil
+            evictedTotals[p] = pair.writerView.totals
+            view.evict(manifest.projects[p].projectID)
+        }
+    }
+
+    /// Slots whose index is loaded (what background compaction looks at: a project not
+    /// used since open has not changed).
+    var loadedSlots: [Int] { indexes.keys.sorted() }
 
     /// The descriptor of slot `p`'s active file, opened again if it was closed. Opening
     /// one past `maxOpenLogFiles` closes the least recently used, after syncing it if it
@@ -157,6 +219,8 @@ final class StoreState: @unchecked Sendable {
         indexes[i] = IndexPair {
             ProjectIndex(number: entry.number, projectID: entry.projectID, files: [], memtableStart: start, totals: totals)
         }
+        loadClock += 1
+        lastUse[i] = loadClock
         return i
     }
 
@@ -275,6 +339,8 @@ final class StoreState: @unchecked Sendable {
         for slot in c.projectCount..<manifest.projects.count {
             slotByProjectID[ByteKey(manifest.projects[slot].projectID)] = nil
             indexes[slot] = nil
+            lastUse[slot] = nil
+            active[slot] = nil
         }
         let nextProject = manifest.nextProjectNumber
         let nextFiles = manifest.projects.prefix(c.projectCount).map(\.nextFileNumber)

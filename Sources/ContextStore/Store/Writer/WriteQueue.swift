@@ -91,6 +91,35 @@ final class WriteQueue: @unchecked Sendable {
         if let error = enqueue(request) { completion(.failure(error)) }
     }
 
+    /// Loads project `projectID` for a reader and returns its index (nil: no such project).
+    /// Blocks until the writer thread has done it.
+    func load(projectID: String) throws(StoreError) -> IndexPair? {
+        let done = ConditionLock()
+        nonisolated(unsafe) var result: Result<IndexPair?, StoreError>? = nil
+        let request = WriteRequest.load { [self] state in
+            let r: Result<IndexPair?, StoreError>
+            if let p = state.slot(of: projectID) {
+                let writable = lock.withLock { failure == nil }
+                do throws(StoreError) { r = .success(try state.ensureLoaded(p, writable: writable)) } catch { r = .failure(error) }
+            } else {
+                r = .success(nil)
+            }
+            done.withLock { result = r; done.broadcast() }
+        }
+        let refused: StoreError? = lock.withLock {
+            if closing { return .closed }
+            queue.append(request)
+            lock.broadcast()
+            return nil
+        }
+        if let refused { throw refused }
+        let r = done.withLock { () -> Result<IndexPair?, StoreError> in
+            while result == nil { done.wait() }
+            return result!
+        }
+        return try r.get()
+    }
+
     /// Stops the thread after everything queued is written and synced (and the memtables
     /// sealed, see `StoreState.closeCleanly`). Returns when it has stopped.
     /// Returns the cause that latched the queue read-only, if any did (the close's own
@@ -172,6 +201,11 @@ final class WriteQueue: @unchecked Sendable {
         var run: [WriteRequest] = []
         var pending = group[...]
         while let r = pending.popFirst() {
+            if case let .load(body) = r {
+                if !run.isEmpty { commit(run); run = [] }
+                body(state)
+                continue
+            }
             if let staging = state.importStaging {
                 // Only the open import's own requests run; the rest wait their turn.
                 guard case let .control(id, body) = r, id == staging.id else { deferred.append(r); continue }
@@ -190,6 +224,7 @@ final class WriteQueue: @unchecked Sendable {
             }
         }
         if !run.isEmpty { commit(run) }
+        state.evictColdProjects()
         state.publishStatistics()
     }
 

@@ -24,12 +24,15 @@ enum WriteRequest {
     /// planning and install, the steps of an import). Completes itself. `session` names
     /// the import it belongs to, if any (see `WriteQueue`).
     case control(session: UInt64?, @Sendable (StoreState) -> Void)
+    /// Loads a project for a reader (`ReadView.loadedIndex`): runs at its turn even while
+    /// an import is open or the store is read-only, since reads go on then. Completes itself.
+    case load(@Sendable (StoreState) -> Void)
 
     /// The completion of an append or sync (a control request completes itself).
     var completion: WriteCompletion {
         switch self {
         case let .append(_, c), let .sync(c): c
-        case .control: { _ in }
+        case .control, .load: { _ in }
         }
     }
 }

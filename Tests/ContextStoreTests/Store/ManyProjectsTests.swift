@@ -1,0 +1,79 @@
+import ContextStoreTestSupport
+import Foundation
+import Testing
+
+@testable import ContextStore
+
+/// Issue 17, defect 8: a store's projects are loaded at first use and the least recently
+/// used evicted beyond `maxLoadedProjects`; descriptors and maps are bounded likewise. With
+/// room for 3 projects of 40, every read and write, a reopen, a compaction, totals, a search
+/// of every project and an export answer exactly as a model says, and the writer never holds
+/// more than the bound.
+@Suite struct ManyProjectsTests {
+    static func configuration() -> Configuration {
+        var c = Configuration()
+        c.maxLoadedProjects = 3
+        c.maxOpenLogFiles = 2
+        c.maxMappedLogFiles = 2
+        c.indexSealDocs = 6
+        c.autoCompaction = false
+        c.forwardWrites = false
+        return c
+    }
+
+    static func segment(_ project: Int, _ n: Int, round: Int) -> ContextSegment {
+        ContextSegment(segmentID: "s\(n)", text: "shared words project\(project) item\(n) round\(round)", type: .note,
+                       projectID: "p\(project)", createdAt: Timestamp(utcMicroseconds: 1_700_000_000_000_000 + Int64(round * 100 + n)),
+                       tier: n % 3 == 0 ? .working : .stashed)
+    }
+
+    /// What the store answers for every project, compared with `model` (project -> id -> text).
+    static func check(_ store: ContextStore, _ model: [String: [String: String]], _ label: String) throws {
+        #expect(try store.projectIDs().sorted() == model.keys.sorted(), "\(label): project ids")
+        for (project, live) in model {
+            let got = try store.get(project: project, ids: (0..<12).map { "s\($0)" })
+            #expect(Dictionary(uniqueKeysWithValues: got.map { ($0.segmentID, $0.text) }) == live, "\(label): get \(project)")
+            let r = try store.search(SearchQuery(project: project, query: "shared", limit: 100))
+            #expect(r.totalMatches == live.count && Set(r.segments.map(\.segmentID)) == Set(live.keys), "\(label): search \(project)")
+            #expect(try store.totals(project: project)?.segments == live.count, "\(label): totals \(project)")
+            #expect(Set(try store.scan(project: project).map(\.segmentID)) == Set(live.keys), "\(label): scan \(project)")
+        }
+        let all = try store.search(SearchQuery(project: nil, query: "shared", limit: 10_000))
+        #expect(all.totalMatches == model.values.reduce(0) { $0 + $1.count }, "\(label): search of every project")
+        let totals = try store.allTotals()
+        #expect(totals.count == model.count && totals.allSatisfy { $0.totals.segments == model[$0.project]?.count }, "\(label): all totals")
+    }
+
+    @Test func fortyProjectsWithRoomForThreeAnswerExactly() async throws {
+        let tmp = TempDir("many-projects"); defer { tmp.cleanup() }
+        var model: [String: [String: String]] = [:]
+        var store = try ContextStore.open(directory: tmp.path, configuration: Self.configuration())
+        for round in 0..<3 {
+            for project in 0..<40 {
+                let segments = (0..<(round == 0 ? 12 : 3)).map { Self.segment(project, ($0 * 7 + round) % 12, round: round) }
+                try await store.put(segments)
+                for s in segments { model[s.projectID, default: [:]][s.segmentID] = s.text }
+                if project % 5 == round {
+                    _ = try await store.delete(project: "p\(project)", ids: ["s1", "s2"])
+                    model["p\(project)"]?["s1"] = nil
+                    model["p\(project)"]?["s2"] = nil
+                }
+                // A read of an older project between writes: loads it, evicting another.
+                if project > 5 { _ = try store.get(project: "p\(project - 5)", ids: ["s0"]) }
+            }
+            try Self.check(store, model, "round \(round)")
+            let loaded = try store.localWriter().performBlocking { $0.loadedSlots.count }
+            #expect(loaded <= 3 + 1, "the writer holds at most the bound (and a load of the same group): \(loaded)")
+            store.close()
+            store = try ContextStore.open(directory: tmp.path, configuration: Self.configuration())
+            try Self.check(store, model, "round \(round), reopened")
+        }
+        try await store.compact()
+        try Self.check(store, model, "compacted")
+        let out = tmp.sub("export")
+        let report = try await store.export(to: out, format: .sharded)
+        #expect(report.segments == model.values.reduce(0) { $0 + $1.count })
+        store.close()
+        #expect(try ContextStore.verify(directory: tmp.path).isSound)
+    }
+}
