@@ -25,7 +25,10 @@ enum Recovery {
     /// Names an open creates before its MANIFEST exists.
     private static func isLeftByOpen(_ name: String) -> Bool { name == "LOCK" || name == "MANIFEST.tmp" || name == "WRITER.sock" }
 
-    static func run(_ layout: StoreLayout) throws(StoreError) -> Result {
+    /// Recovers the store's global state and the projects of `eager` (slots; nil: all):
+    /// those are checked before anything on disk changes, as a whole. The others are
+    /// recovered at their first use (`recoverProject`, from `StoreState.ensureLoaded`).
+    static func run(_ layout: StoreLayout, eager: Range<Int>? = nil) throws(StoreError) -> Result {
         var report = RecoveryReport()
         let manifest: Manifest
         if FileSystem.exists(layout.manifest) {
@@ -54,41 +57,15 @@ enum Recovery {
         var orphans: [String] = []
         var orphanDirs: [String] = []
 
-        for project in manifest.projects {
-            let dir = layout.logDirectory(project.number)
-            guard let last = project.files.last, !last.sealed else {
-                throw .corruption(file: layout.manifest, offset: 0,
-                                  reason: "project \(project.number) has no active log file")
-            }
-            for entry in project.files {
-                let path = layout.logFile(project: project.number, file: entry.number)
-                let expected = LogFileHeader(fileNumber: entry.number, projectNumber: project.number,
-                                             storeUUID: manifest.storeUUID)
-                if entry.sealed {
-                    let size: Int64
-                    do throws(IOError) { size = try FileSystem.fileSize(path) } catch {
-                        throw .corruption(file: path, offset: 0, reason: "sealed log file is missing (\(error.errnoText))")
-                    }
-                    guard size == entry.size else {
-                        throw .corruption(file: path, offset: min(size, entry.size),
-                                          reason: "size \(size) differs from the manifest's \(entry.size)")
-                    }
-                    try checkHeader(path: path, expected: expected)
-                    maxSeq = max(maxSeq, entry.lastSeq)
-                } else {
-                    let state = try scanActive(path: path, expected: expected, verified: entry,
-                                               report: &report, truncations: &truncations)
-                    active[project.number] = state
-                    maxSeq = max(maxSeq, state.lastSeq)
-                }
-            }
-            // Log files the manifest does not name: created by a roll or project creation
-            // whose manifest publish never happened.
-            let known = Set(project.files.map(\.number))
-            for name in (try? FileSystem.list(dir)) ?? [] {
-                if let n = StoreLayout.logFileNumber(name), !known.contains(n) { orphans.append(dir + "/" + name) }
-            }
+        let eager = eager ?? manifest.projects.indices
+        for project in manifest.projects[eager.clamped(to: manifest.projects.indices)] {
+            let state = try check(layout, manifest, project, report: &report, truncations: &truncations, orphans: &orphans)
+            active[project.number] = state
+            maxSeq = max(maxSeq, state.lastSeq)
         }
+        // Sequence numbers need only increase within a project: a project recovered later
+        // raises the next number past its own (`recoverProject`) before its first write.
+        for project in manifest.projects { for f in project.files where f.sealed { maxSeq = max(maxSeq, f.lastSeq) } }
         let knownProjects = Set(manifest.projects.map(\.number))
         for name in (try? FileSystem.list(layout.projects)) ?? [] {
             guard let n = StoreLayout.projectNumber(name), !knownProjects.contains(n) else { continue }
@@ -132,6 +109,69 @@ enum Recovery {
             }
         } catch { throw StoreError(error) }
         return Result(manifest: manifest, active: active, maxSequence: maxSeq, report: report)
+    }
+
+    /// One project's part of recovery: every sealed file present, of its recorded size and
+    /// header; the active file scanned (a torn tail scheduled in `truncations`); log files
+    /// the MANIFEST does not name listed in `orphans`. Changes nothing.
+    private static func check(_ layout: StoreLayout, _ manifest: Manifest, _ project: Manifest.ProjectEntry,
+                              report: inout RecoveryReport, truncations: inout [(path: String, to: Int64)],
+                              orphans: inout [String]) throws(StoreError) -> ActiveFileState {
+        let dir = layout.logDirectory(project.number)
+        guard let last = project.files.last, !last.sealed else {
+            throw .corruption(file: layout.manifest, offset: 0, reason: "project \(project.number) has no active log file")
+        }
+        var active: ActiveFileState? = nil
+        for entry in project.files {
+            let path = layout.logFile(project: project.number, file: entry.number)
+            let expected = LogFileHeader(fileNumber: entry.number, projectNumber: project.number, storeUUID: manifest.storeUUID)
+            if entry.sealed {
+                let size: Int64
+                do throws(IOError) { size = try FileSystem.fileSize(path) } catch {
+                    throw .corruption(file: path, offset: 0, reason: "sealed log file is missing (\(error.errnoText))")
+                }
+                guard size == entry.size else {
+                    throw .corruption(file: path, offset: min(size, entry.size),
+                                      reason: "size \(size) differs from the manifest's \(entry.size)")
+                }
+                try checkHeader(path: path, expected: expected)
+            } else {
+                active = try scanActive(path: path, expected: expected, verified: entry, report: &report, truncations: &truncations)
+            }
+        }
+        // Log files the manifest does not name: created by a roll or project creation
+        // whose manifest publish never happened.
+        let known = Set(project.files.map(\.number))
+        for name in (try? FileSystem.list(dir)) ?? [] {
+            if let n = StoreLayout.logFileNumber(name), !known.contains(n) { orphans.append(dir + "/" + name) }
+        }
+        return active!
+    }
+
+    /// Recovers one project that open left for later (a store of more projects than
+    /// `Configuration.maxLoadedProjects`), at its first use: the checks of open, then, if
+    /// nothing is corrupt and `writable`, its torn tail cut and orphans removed. A corrupt
+    /// project fails every use of it, changing nothing; the store's other projects work.
+    static func recoverProject(_ layout: StoreLayout, _ manifest: Manifest, _ project: Manifest.ProjectEntry,
+                               writable: Bool, report: inout RecoveryReport) throws(StoreError) -> ActiveFileState {
+        var truncations: [(path: String, to: Int64)] = []
+        var orphans: [String] = []
+        var state = try check(layout, manifest, project, report: &report, truncations: &truncations, orphans: &orphans)
+        guard writable else {
+            // Read-only after a failure: nothing changes on disk; the torn tail is simply
+            // not read (it ends the active file's whole batches).
+            return state
+        }
+        do throws(IOError) {
+            for t in truncations {
+                let h = try FileHandle.openReadWrite(t.path)
+                try h.truncate(to: t.to)
+                try h.sync()
+                state.size = t.to
+            }
+            for path in orphans where try SharedFileLock.unlinkUnlessShared(path) { report.removedOrphans.append(path) }
+        } catch { throw StoreError(error) }
+        return state
     }
 
     static func readManifest(_ path: String) throws(StoreError) -> Manifest {

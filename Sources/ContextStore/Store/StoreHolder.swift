@@ -13,6 +13,7 @@ final class StoreHolder: Sendable {
         let late = lateRecovery.withLock { $0 }
         report.rebuiltIndexes += late.rebuiltIndexes
         report.removedOrphans += late.removedOrphans
+        report.tornTails += late.tornTails
         return report
     }
     private let openReport: RecoveryReport
@@ -29,7 +30,9 @@ final class StoreHolder: Sendable {
         let recovered: Recovery.Result
         let late = lateRecovery
         do throws(StoreError) {
-            recovered = try Recovery.run(layout)
+            // The first `maxLoadedProjects` projects are recovered (and loaded) now, as a whole;
+            // the others at their first use, so open time grows with those in use.
+            recovered = try Recovery.run(layout, eager: 0..<configuration.maxLoadedProjects)
             state = try StoreState(layout: layout, configuration: configuration, recovered: recovered,
                                    view: view, retired: retired, lateRecovery: late)
             view.startLoading(catalog: recovered.manifest.projects.map(\.projectID), loader: { _ throws(StoreError) in nil })
@@ -45,6 +48,7 @@ final class StoreHolder: Sendable {
         var report = recovered.report
         report.rebuiltIndexes += atOpen.rebuiltIndexes
         report.removedOrphans += atOpen.removedOrphans
+        report.tornTails += atOpen.tornTails
         self.openReport = report
         self.lock = lock
         let writer = WriteQueue(state: state)

@@ -76,4 +76,37 @@ import Testing
         store.close()
         #expect(try ContextStore.verify(directory: tmp.path).isSound)
     }
+
+    /// A project beyond those open recovers is recovered at its first use: its torn tail
+    /// is cut then (and reported), a corrupt one fails only its own uses, and sequence
+    /// numbers keep increasing within it.
+    @Test func aProjectIsRecoveredAtItsFirstUse() async throws {
+        let tmp = TempDir("many-projects-late"); defer { tmp.cleanup() }
+        let store = try ContextStore.open(directory: tmp.path, configuration: Self.configuration())
+        for project in 0..<8 { try await store.put((0..<4).map { Self.segment(project, $0, round: 0) }) }
+        store.close()
+        // A torn tail (half a frame) on project 6's active file, a damaged header on 7's.
+        func activeLog(_ number: Int) throws -> String {
+            let dir = tmp.path + "/projects/" + String(repeating: "0", count: 15) + "\(number)/log"
+            return dir + "/" + (try FileManager.default.contentsOfDirectory(atPath: dir).sorted().last!)
+        }
+        let torn = try Foundation.FileHandle(forWritingTo: URL(fileURLWithPath: try activeLog(7)))
+        try torn.seekToEnd()
+        try torn.write(contentsOf: Data([0x43, 0x58, 0x42, 0x31, 1, 2, 3]))
+        try torn.close()
+        let damaged = try Foundation.FileHandle(forWritingTo: URL(fileURLWithPath: try activeLog(8)))
+        try damaged.seek(toOffset: 24)
+        try damaged.write(contentsOf: Data([0xFF]))
+        try damaged.close()
+
+        let again = try ContextStore.open(directory: tmp.path, configuration: Self.configuration())
+        defer { again.close() }
+        #expect(again.recoveryReport.tornTails.isEmpty, "projects past the first 3 are not read at open")
+        #expect(try again.get(project: "p6", ids: ["s0", "s3"]).count == 2)
+        #expect(again.recoveryReport.tornTails.count == 1, "the torn tail is cut at the first use: \(again.recoveryReport)")
+        #expect(throws: StoreError.self) { _ = try again.get(project: "p7", ids: ["s0"]) }
+        try await again.put([Self.segment(6, 9, round: 1)])
+        #expect(try again.get(project: "p6", ids: ["s9"]).count == 1)
+        #expect(try again.get(project: "p0", ids: ["s1"]).count == 1, "other projects work")
+    }
 }

@@ -53,6 +53,8 @@ final class ImportStaging {
         let s: StagedProject
         let layout = state.layout
         if let p = state.slot(of: projectID) {
+            // Recovered first: its log's sequence numbers must stay below the import's.
+            try state.ensureLoaded(p)
             let e = state.manifest.projects[p]
             s = StagedProject(projectID: projectID, number: e.number, isNew: false,
                               nextFile: e.nextFileNumber, nextIndex: e.nextIndexNumber, indexer: indexer)

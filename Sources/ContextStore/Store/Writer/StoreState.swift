@@ -94,6 +94,13 @@ final class StoreState: @unchecked Sendable {
         var rebuilt = false
         let pair: IndexPair
         do throws(StoreError) {
+            if active[p] == nil {
+                // Not recovered at open (a store of more projects than are kept loaded).
+                let state = try Recovery.recoverProject(layout, manifest, manifest.projects[p], writable: writable, report: &report)
+                active[p] = ActiveFile(state: state)
+                // Its tail may hold sequence numbers past those given out since open.
+                nextSeq = max(nextSeq, state.lastSeq + 1)
+            }
             pair = try IndexRecovery.loadProject(layout, manifest.projects[p], active: active[p]?.state,
                                                  report: &report, rebuilt: &rebuilt)
         } catch {
@@ -103,10 +110,11 @@ final class StoreState: @unchecked Sendable {
         indexes[p] = pair
         evictedTotals[p] = nil
         if rebuilt && writable && !installFailed { try forgetIndexFiles(of: [manifest.projects[p].number]) }
-        if !report.rebuiltIndexes.isEmpty || !report.removedOrphans.isEmpty {
+        if !report.rebuiltIndexes.isEmpty || !report.removedOrphans.isEmpty || !report.tornTails.isEmpty {
             lateRecovery.withLock {
                 $0.rebuiltIndexes += report.rebuiltIndexes
                 $0.removedOrphans += report.removedOrphans
+                $0.tornTails += report.tornTails
             }
         }
         republish(p)
