@@ -10,35 +10,43 @@ extension ContextStore {
     public static func verify(directory: String) throws(StoreError) -> VerifyReport {
         let layout = StoreLayout(root: directory)
         try Recovery.requireExisting(layout)
-        // Beside a holder, the files the MANIFEST names are held (as a reader holds them)
-        // so that a compaction cannot remove them mid-check; a file removed between the
-        // MANIFEST read and its hold means the holder moved on: read the MANIFEST again.
-        var attempts = 0
-        while true {
-            let manifest = try Recovery.readManifest(layout.manifest)
-            let pins = ReaderFilePins()
-            var missing = false
-            for project in manifest.projects {
+        // Beside a holder, a project's files are held (as a reader holds them) while it is
+        // checked, so that a compaction cannot remove them mid-check; a file removed between
+        // the MANIFEST read and its hold means the holder moved on: the project is checked
+        // as the MANIFEST names it now. One project's files are held at a time, so a store
+        // of any number of projects verifies under a small `ulimit -n`.
+        var manifest = try Recovery.readManifest(layout.manifest)
+        var report = VerifyReport()
+        report.projects = manifest.projects.count
+        for number in manifest.projects.map(\.number) {
+            var attempts = 0
+            while true {
+                guard let project = manifest.projects.first(where: { $0.number == number }) else { break }
+                let pins = ReaderFilePins()
                 let paths = project.files.map { layout.logFile(project: project.number, file: $0.number) }
                     + project.indexes.map { layout.indexFile(project: project.number, index: $0.number) }
                     + project.indexes.filter { $0.deletionRevision > 0 }.map {
                         layout.deletionFile(project: project.number, index: $0.number, revision: $0.deletionRevision)
                     }
+                var missing = false
                 for p in paths where (try? pins.hold(p)) == nil { missing = true }
+                attempts += 1
+                if missing, attempts < 50, let now = try? Recovery.readManifest(layout.manifest),
+                   now.publishNumber != manifest.publishNumber {
+                    manifest = now
+                    continue
+                }
+                verify(layout, manifest, project, into: &report)
+                break
             }
-            attempts += 1
-            if missing, attempts < 50, (try? Recovery.readManifest(layout.manifest))?.publishNumber != manifest.publishNumber {
-                continue
-            }
-            return verify(layout, manifest)
         }
+        return report
     }
 
-    /// The checks of `verify(directory:)` against one MANIFEST, its files held.
-    private static func verify(_ layout: StoreLayout, _ manifest: Manifest) -> VerifyReport {
-        var report = VerifyReport()
-        report.projects = manifest.projects.count
-        for project in manifest.projects {
+    /// The checks of `verify(directory:)` of one project against `manifest`, its files held.
+    private static func verify(_ layout: StoreLayout, _ manifest: Manifest, _ project: Manifest.ProjectEntry,
+                               into report: inout VerifyReport) {
+        do {
             var projectLast: UInt64 = 0
             for entry in project.files {
                 let path = layout.logFile(project: project.number, file: entry.number)
@@ -124,6 +132,5 @@ extension ContextStore {
                 }
             }
         }
-        return report
     }
 }

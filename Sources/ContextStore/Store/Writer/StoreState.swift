@@ -125,8 +125,10 @@ final class StoreState: @unchecked Sendable {
     /// memtables are rebuilt from the log when used again; readers holding their index
     /// keep it). Run by the writer between requests, never inside one.
     func evictColdProjects() {
-        let over = indexes.count - configuration.maxLoadedProjects
-        guard over > 0 else { return }
+        let bound = configuration.maxLoadedProjects
+        guard indexes.count > bound else { return }
+        // Down to 7/8 of the bound, so that the sort runs once per many loads, not per load.
+        let over = indexes.count - max(1, bound - bound / 8)
         for (p, _) in lastUse.sorted(by: { $0.value < $1.value }).prefix(over) {
             guard let pair = indexes.removeValue(forKey: p) else { continue }
             lastUse[p] = nil
