@@ -263,7 +263,7 @@ struct DeleteCommand: AsyncParsableCommand {
 struct StatsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
-        abstract: "Segments and tokens per project and tier (constant time), files and bytes.")
+        abstract: "Segments and tokens per project and tier (kept as records come and go), files and bytes.")
     @OptionGroup var options: StoreOptions
     @Option(help: "Only this project.") var project: String?
     @Flag(name: .long, help: "Print JSON.") var json = false

@@ -35,7 +35,9 @@ extension ContextStore {
 
     /// Live segments and tokens per tier of a project (nil for a project with no record).
     ///
-    /// - Throws: `.closed`. Cost: constant (the totals are kept as records come and go).
+    /// - Throws: `.closed`; `.corruption`, `.io` (loading a project not loaded yet).
+    ///   Cost: constant (the totals are kept as records come and go) for a loaded project;
+    ///   a holder loads one it does not hold (`Configuration.maxLoadedProjects`) first.
     public func totals(project: String) throws(StoreError) -> ProjectTotals? {
         try checkOpen()
         return try view.loadedIndex(project: project)?.read { $0.totals }
@@ -43,7 +45,8 @@ extension ContextStore {
 
     /// Every project with its totals, in creation order.
     ///
-    /// - Throws: `.closed`. Cost: constant per project.
+    /// - Throws: `.closed`; `.corruption`, `.io` (loading a project not loaded yet).
+    ///   Cost: constant per loaded project; a holder loads the others one at a time.
     public func allTotals() throws(StoreError) -> [ProjectTotalsEntry] {
         try checkOpen()
         var out: [ProjectTotalsEntry] = []
