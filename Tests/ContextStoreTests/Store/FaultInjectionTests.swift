@@ -106,6 +106,7 @@ import Glibc
         var outcome: Outcome?
         var failure: Error?
         var removed: (fired: Bool, counts: [SystemCall: Int])?
+        var tookWriteAfter = false
         // The open is inside the fault's window only for the "open" workload.
         let opensUnderFault = workload.name == "open"
         if opensUnderFault { SystemCallFaults.install(f) }
@@ -118,13 +119,17 @@ import Glibc
             } catch {
                 failure = error
                 // Defect 2 of issue 17: a full disk while a put writes its batches leaves
-                // the store as before the call, and writable once space is free again.
-                if let f = fault?(dir), f.call == .pwrite, f.errno == ENOSPC, workload.name.hasSuffix("put") {
+                // the store as before the call, and writable once space is free again. After
+                // any other failed put, a write the store still takes must be kept.
+                if let f = fault?(dir), workload.name.hasSuffix("put") {
                     removed = SystemCallFaults.remove()
                     do {
                         try await store.put([segment("after-full-disk")])
+                        tookWriteAfter = true
                     } catch {
-                        Issue.record("\(workload.name), \(f): the store takes writes once space is free: \(error)")
+                        if f.call == .pwrite && f.errno == ENOSPC {
+                            Issue.record("\(workload.name), \(f): the store takes writes once space is free: \(error)")
+                        }
                     }
                 }
             }
@@ -142,7 +147,8 @@ import Glibc
         if let e = failure as? StoreError, case .corruption = e {
             Issue.record("\(label): an I/O error reported as corruption")
         }
-        try check(dir, label: label, outcome: outcome, mayHave: workload.outcome, atomic: workload.atomic)
+        try check(dir, label: label, outcome: outcome, mayHave: workload.outcome, atomic: workload.atomic,
+                  acknowledgedAfter: tookWriteAfter ? ["after-full-disk"] : [])
         if workload.name == "export", failure != nil {
             let left = (try? FileManager.default.subpathsOfDirectory(atPath: tmp.path + "/out")) ?? []
             #expect(!left.contains { $0.hasSuffix(".tmp") }, "\(label): a failed export leaves no .tmp file: \(left)")
@@ -151,7 +157,8 @@ import Glibc
     }
 
     /// Reopens the store without faults and checks it.
-    static func check(_ dir: String, label: String, outcome: Outcome?, mayHave: Outcome, atomic: Bool) throws {
+    static func check(_ dir: String, label: String, outcome: Outcome?, mayHave: Outcome, atomic: Bool,
+                      acknowledgedAfter: [String] = []) throws {
         let store: ContextStore
         do { store = try ContextStore.open(directory: dir, configuration: configuration()) } catch {
             Issue.record("\(label): the store does not reopen: \(error)")
@@ -171,6 +178,7 @@ import Glibc
         store.close()
         let base = Set((0..<30).map { "a\($0)" })
         let p = ids["p"] ?? []
+        #expect(p.isSuperset(of: acknowledgedAfter), "\(label): the write acknowledged after the failure is there")
         let removed = Set(mayHave.removed["p"] ?? [])
         if outcome != nil {
             #expect(p.isSuperset(of: base.subtracting(removed)), "\(label): every acknowledged segment is there")
@@ -243,6 +251,50 @@ import Glibc
 /// read-only (a failed sync is never retried); a full disk on `pwrite` leaves it writable.
 /// (In the serialized suite: the fault injector is process-wide.)
 extension FaultInjectionTests {
+    /// A put that rolls its project's file and then cannot publish the MANIFEST naming the
+    /// new file leaves the writer as before (the roll forgotten, the old file's descriptor
+    /// back): the next write goes to the old file and survives a reopen.
+    @Test(arguments: [SystemCall.rename, .fsync, .pwrite])
+    func aRollWhosePublishFailedIsForgotten(call: SystemCall) async throws {
+        let tmp = TempDir("roll-fault"); defer { tmp.cleanup() }
+        let dir = tmp.sub("s")
+        var c = FaultInjectionTests.configuration()
+        c.indexSealDocs = 10_000  // the active file keeps its data: the large put rolls it
+        c.logFileSize = 2048  // the large put's frames do not fit after the first put's; the next small one does
+        let store = try ContextStore.open(directory: dir, configuration: c)
+        try await store.put((0..<5).map { FaultInjectionTests.segment("k\($0)") })
+        // The MANIFEST publish after the roll: its temporary file's write (the second pwrite:
+        // the first is the new log file's header), its rename, the store directory's sync.
+        SystemCallFaults.install(SystemCallFault(call, nth: call == .pwrite ? 2 : 1, errno: EIO, scope: dir, exact: call == .fsync))
+        var failure: StoreError?
+        var rng = SystemRandomNumberGenerator()
+        let letters = Array("abcdefghijklmnopqrstuvwxyz ")
+        let large = (0..<40).map { i in
+            ContextSegment(segmentID: "L\(i)", text: String((0..<400).map { _ in letters[Int(rng.next() % UInt64(letters.count))] }),
+                           type: .note, projectID: "p", createdAt: Timestamp(utcMicroseconds: 1_700_000_000_000_000), tier: .stashed)
+        }
+        do { try await store.put(large) } catch { failure = error }
+        let fired = SystemCallFaults.remove().fired
+        #expect(fired && failure != nil, "the publish failed: \(String(describing: failure))")
+        var after = false
+        do {
+            try await store.put([FaultInjectionTests.segment("after")])
+            after = true
+        } catch {
+            // Only a publish in doubt (the directory sync after the rename) stays read-only.
+            #expect(call == .fsync, "\(call): the store takes writes after a roll that was not published: \(error)")
+        }
+        store.close()
+        let again = try ContextStore.open(directory: dir, configuration: c)
+        defer { again.close() }
+        let ids = Set(try again.scan(project: "p").map(\.segmentID))
+        #expect(ids.isSuperset(of: (0..<5).map { "k\($0)" }))
+        if after { #expect(ids.contains("after"), "\(call): the write after the failed roll is there: \(ids.sorted())") }
+        let stored = ids.filter { $0.hasPrefix("L") }
+        #expect(stored.isEmpty || stored.count == 40, "\(call): the failed put is all or nothing")
+        #expect(try ContextStore.verify(directory: dir).problems.isEmpty)
+    }
+
     @Test(arguments: [EIO, ENOSPC])
     func aBatchWhoseSyncFailedIsNotStoredAfterReopening(errno: Int32) async throws {
         let tmp = TempDir("sync-fault"); defer { tmp.cleanup() }

@@ -357,6 +357,11 @@ final class StoreState: @unchecked Sendable {
         manifest = c.manifest
         manifest.nextProjectNumber = nextProject
         for (i, n) in nextFiles.enumerated() { manifest.projects[i].nextFileNumber = n }
+        // A descriptor opened on a file made since (a roll's new file, a new project's
+        // first) must not take the restored file's writes.
+        for slot in Array(openFiles.keys) where c.active[slot]?.state.number != active[slot]?.state.number {
+            openFiles[slot] = nil
+        }
         active = c.active
     }
 
