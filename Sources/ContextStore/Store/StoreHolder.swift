@@ -29,16 +29,23 @@ final class StoreHolder: Sendable {
         let state: StoreState
         let recovered: Recovery.Result
         let late = lateRecovery
+        let loaded: Set<ByteKey>
         do throws(StoreError) {
             // The first `maxLoadedProjects` projects are recovered (and loaded) now, as a whole;
             // the others at their first use, so open time grows with those in use.
             recovered = try Recovery.run(layout, eager: 0..<configuration.maxLoadedProjects)
             state = try StoreState(layout: layout, configuration: configuration, recovered: recovered,
                                    view: view, retired: retired, lateRecovery: late)
-            view.startLoading(catalog: recovered.manifest.projects.map(\.projectID), loader: { _ throws(StoreError) in nil })
-            // A store of up to `maxLoadedProjects` projects is loaded whole, as before
-            // projects were loaded lazily; a larger one loads the rest at first use.
-            for p in state.projectSlots.prefix(configuration.maxLoadedProjects) { try state.ensureLoaded(p) }
+            view.beginHolding(catalog: recovered.manifest.projects.map(\.projectID))
+            do throws(StoreError) {
+                // A store of up to `maxLoadedProjects` projects is loaded whole, as before
+                // projects were loaded lazily; a larger one loads the rest at first use.
+                for p in state.projectSlots.prefix(configuration.maxLoadedProjects) { try state.ensureLoaded(p) }
+            } catch {
+                view.abandonHolding()
+                throw error
+            }
+            loaded = Set(state.loadedSlots.map { ByteKey(state.manifest.projects[$0].projectID) })
         } catch {
             lock.release()
             throw error
@@ -53,9 +60,7 @@ final class StoreHolder: Sendable {
         self.lock = lock
         let writer = WriteQueue(state: state)
         self.writer = writer
-        view.startLoading(catalog: recovered.manifest.projects.map(\.projectID), keeping: true) { id throws(StoreError) in
-            try writer.load(projectID: id)
-        }
+        view.installLoader({ id throws(StoreError) in try writer.load(projectID: id) }, loaded: loaded)
         self.compactor = Compactor(writer: writer, view: view, layout: layout, configuration: configuration)
     }
 

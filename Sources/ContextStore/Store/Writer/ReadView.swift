@@ -18,6 +18,10 @@ final class ReadView: @unchecked Sendable {
     let activeTier: ActiveTierCache
 
     private let lock = Locked<State>(State())
+    /// Readers of a project the view does not hold wait here while a holder starts on this
+    /// handle (`beginHolding` to `installLoader` or `abandonHolding`). Guards `starting`.
+    private let startGate = ConditionLock()
+    private var starting = false
     private struct State {
         var projects: [ByteKey: ProjectSnapshot] = [:]
         var indexes: [ByteKey: IndexPair] = [:]
@@ -61,6 +65,9 @@ final class ReadView: @unchecked Sendable {
     /// A project's index, loaded first if the view does not hold it; nil if the project
     /// does not exist.
     func loadedIndex(project: String) throws(StoreError) -> IndexPair? {
+        if let pair = index(project: project) { return pair }
+        // A holder starting on this handle (a takeover) installs its loader shortly.
+        startGate.withLock { while starting { startGate.wait() } }
         let (pair, loader) = lock.withLock { s in (s.indexes[ByteKey(project)], s.known.contains(ByteKey(project)) ? s.loader : nil) }
         if let pair { return pair }
         return try loader?(project)
@@ -110,19 +117,32 @@ final class ReadView: @unchecked Sendable {
         }
     }
 
-    /// A holder starts: it forgets what a follower held (the holder loads projects itself
-    /// from now on, through `loader`) and names every project of its MANIFEST.
-    /// (`keeping`: installs the loader over what the holder loaded at open.)
-    func startLoading(catalog: [String], keeping: Bool = false, loader: @escaping Loader) {
+    /// A holder starts on this handle: it names every project of its MANIFEST and publishes
+    /// the projects it loads at open over what a follower held; readers of others wait for
+    /// `installLoader`, so none sees a project missing meanwhile.
+    func beginHolding(catalog: [String]) {
+        startGate.withLock { starting = true }
         lock.withLock {
-            if !keeping {
-                $0.projects = [:]
-                $0.indexes = [:]
-            }
             $0.catalog = catalog
             $0.known = Set(catalog.map(ByteKey.init))
+            $0.loader = nil
+        }
+    }
+
+    /// The holder has started: what a follower held beyond the projects the holder loaded
+    /// (`loaded`) is dropped (the holder loads those itself, through `loader`, from now on).
+    func installLoader(_ loader: @escaping Loader, loaded: Set<ByteKey>) {
+        lock.withLock {
+            for key in Array($0.indexes.keys) where !loaded.contains(key) { $0.indexes[key] = nil }
+            for key in Array($0.projects.keys) where !loaded.contains(key) { $0.projects[key] = nil }
             $0.loader = loader
         }
+        startGate.withLock { starting = false; startGate.broadcast() }
+    }
+
+    /// The holder did not start (its open failed): the view stays as it was.
+    func abandonHolding() {
+        startGate.withLock { starting = false; startGate.broadcast() }
     }
 
     /// Drops an evicted project's files and index from the view (readers holding its index
