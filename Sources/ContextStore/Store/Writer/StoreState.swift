@@ -32,9 +32,6 @@ final class StoreState: @unchecked Sendable {
     /// the least recently used beyond `configuration.maxLoadedProjects`.
     private var lastUse: [Int: UInt64] = [:]
     private var loadClock: UInt64 = 0
-    /// Live totals of projects evicted since open: their MANIFEST totals do not count
-    /// their log's unsealed tail.
-    private(set) var evictedTotals: [Int: ProjectTotals] = [:]
     /// What loading projects after open found and repaired (rebuilt index files, orphans),
     /// added to the open's report (`StoreHolder.recoveryReport`).
     let lateRecovery: Locked<RecoveryReport>
@@ -108,7 +105,6 @@ final class StoreState: @unchecked Sendable {
             throw error
         }
         indexes[p] = pair
-        evictedTotals[p] = nil
         if rebuilt && writable && !installFailed { try forgetIndexFiles(of: [manifest.projects[p].number]) }
         if !report.rebuiltIndexes.isEmpty || !report.removedOrphans.isEmpty || !report.tornTails.isEmpty {
             lateRecovery.withLock {
@@ -130,9 +126,8 @@ final class StoreState: @unchecked Sendable {
         // Down to 7/8 of the bound, so that the sort runs once per many loads, not per load.
         let over = indexes.count - max(1, bound - bound / 8)
         for (p, _) in lastUse.sorted(by: { $0.value < $1.value }).prefix(over) {
-            guard let pair = indexes.removeValue(forKey: p) else { continue }
+            guard indexes.removeValue(forKey: p) != nil else { continue }
             lastUse[p] = nil
-            evictedTotals[p] = pair.writerView.totals
             view.evict(manifest.projects[p].projectID)
         }
     }
@@ -174,15 +169,21 @@ final class StoreState: @unchecked Sendable {
         while openFiles.count >= configuration.maxOpenLogFiles,
               let (slot, entry) = openFiles.min(by: { $0.value.used < $1.value.used }) {
             if active[slot]?.dirty == true {
-                do throws(IOError) { try entry.handle.sync() } catch {
-                    dataSyncFailed = true
-                    throw StoreError(error)
-                }
-                stats.syncs += 1
+                try syncData(entry.handle)
                 active[slot]!.dirty = false
             }
             openFiles[slot] = nil
         }
+    }
+
+    /// Syncs a log file's data (counted). A failure sets `dataSyncFailed`: the file's dirty
+    /// pages' fate is unknown, so the writer goes read-only whatever else is undone.
+    private func syncData(_ h: FileHandle) throws(StoreError) {
+        do throws(IOError) { try h.sync() } catch {
+            dataSyncFailed = true
+            throw StoreError(error)
+        }
+        stats.syncs += 1
     }
 
     /// Forgets slot `p`'s descriptor (its active file was rolled): closed once unused.
@@ -238,12 +239,7 @@ final class StoreState: @unchecked Sendable {
     /// coming MANIFEST) and starts the next one.
     func roll(_ p: Int) throws(StoreError) {
         let current = active[p]!
-        let h = try handle(p)
-        do throws(IOError) { try h.sync() } catch {
-            dataSyncFailed = true
-            throw StoreError(error)
-        }
-        stats.syncs += 1
+        try syncData(try handle(p))
         let last = manifest.projects[p].files.count - 1
         manifest.projects[p].files[last] = current.state.manifestEntry(sealed: true)
         manifest.lastSequence = max(manifest.lastSequence, current.state.lastSeq)
@@ -317,11 +313,7 @@ final class StoreState: @unchecked Sendable {
     func syncDirtyFiles() throws(StoreError) {
         for p in active.keys where active[p]!.dirty {
             let h = try handle(p)  // may sync (and clean) another dirty file to make room
-            do throws(IOError) { try h.sync() } catch {
-                dataSyncFailed = true
-                throw StoreError(error)
-            }
-            stats.syncs += 1
+            try syncData(h)
             active[p]!.dirty = false
         }
         lastSyncNanos = monotonicNanoseconds()
