@@ -1,3 +1,4 @@
+import ContextStore
 import ContextStoreTestSupport
 import Foundation
 import Testing
@@ -7,7 +8,9 @@ import Testing
 /// `ctxstore` under `ulimit -n 256`, each command a new process. By default 5,000 projects
 /// (more than the 1,024 a holder keeps loaded); `CONTEXTSTORE_MANY_PROJECTS=100000` for the
 /// full count. The store goes to /dev/shm when there is one: the test is about descriptors,
-/// maps and memory, not about the disk's fsync rate.
+/// maps and memory, not about the disk's fsync rate. Then the same reads (and a forwarded
+/// write) again while this process holds the store, each command a reader beside it, and
+/// a backup (copied, not linked) whose copy verifies.
 @Suite struct ManyProjectsCommandTests {
     static let projects = Int(ProcessInfo.processInfo.environment["CONTEXTSTORE_MANY_PROJECTS"] ?? "") ?? 5_000
 
@@ -58,9 +61,9 @@ import Testing
         }
         let n = Self.projects
         let started = Date()
-        func step(_ label: String, _ args: [String], stdin: Data? = nil) throws -> String {
+        func step(_ label: String, _ args: [String], stdin: Data? = nil, on path: String? = nil) throws -> String {
             let t = Date()
-            let (status, out, err) = try Self.limited(args + ["--store", store], stdin: stdin)
+            let (status, out, err) = try Self.limited(args + ["--store", path ?? store], stdin: stdin)
             print("many projects (\(n)): \(label) \(String(format: "%.1f", Date().timeIntervalSince(t))) s")
             expect(status == 0, "\(label): status \(status): \(err.suffix(500))")
             return out
@@ -79,6 +82,27 @@ import Testing
         let after = try step("search after compacting", ["search", "--project", "proj-3", "--query", "many", "--json"])
         expect(after.contains("\"late\"") && after.contains("\"s3\""), "\(after.prefix(300))")
         _ = try step("verify", ["verify"])
+
+        // Beside a holder (this process): each command is a reader (or forwards its write),
+        // holding a bounded number of files of the store.
+        let holder = try ContextStore.open(directory: store)
+        defer { holder.close() }
+        let held = try step("reader: search one project", ["search", "--project", "proj-\(n - 9)", "--query", "word\(n - 9)", "--json"])
+        expect(held.contains("\"s\(n - 9)\""), "\(held.prefix(300))")
+        let heldAll = try step("reader: search every project", ["search", "--query", "common", "--limit", "5", "--json"])
+        expect(heldAll.contains("\"total_matches\":\(n)") || heldAll.contains("\"total_matches\": \(n)"), "\(heldAll.prefix(300))")
+        let heldStats = try step("reader: stats", ["stats", "--json"])
+        expect(heldStats.contains("proj-\(n - 1)"), "\(heldStats.prefix(300))")
+        _ = try step("forwarded put", ["put"], stdin: Data(
+            #"{"segment_id":"beside","text":"many projects beside","type":"note","project_id":"proj-5","created_at":"2026-01-01T00:00:00","last_touched_at":"2026-01-01T00:00:00"}"#.utf8 + Data("\n".utf8)))
+        let forwarded = try step("reader: get the forwarded write", ["get", "--project", "proj-5", "beside", "--json"])
+        expect(forwarded.contains("many projects beside"), "\(forwarded.prefix(300))")
+        let copy = store + "-copy"
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        _ = try step("backup (copied) beside the holder", ["backup", "--to", copy, "--copy"])
+        _ = try step("verify the copy", ["verify"], on: copy)
+        let copied = try step("search the copy", ["search", "--project", "proj-5", "--query", "beside", "--json"], on: copy)
+        expect(copied.contains("\"beside\""), "\(copied.prefix(300))")
         print("many projects (\(n)): all steps \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
         return problems
     }

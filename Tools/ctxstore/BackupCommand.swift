@@ -10,11 +10,12 @@ struct BackupCommand: AsyncParsableCommand {
         discussion: """
             Online and consistent: the store stays in use (another process may hold it and \
             keep writing; backup then reads beside it, as the read commands do). The copy is \
-            one MANIFEST publish of the store and the files it names, held for the duration \
-            so that no compaction deletes them, with each active log cut at its last whole \
-            batch. It holds every write acknowledged before the backup began, in every project \
-            that existed then; writes, compactions and new projects after that are not in it. \
-            The store itself is only read.
+            one MANIFEST publish of the store and the files it names, each held while it is \
+            copied (a bounded number at a time, so a store of any size copies under a small \
+            ulimit -n) so that no compaction deletes it, with each active log cut at its last \
+            whole batch; if the store retires a file before it is reached, the backup starts \
+            over from the store's new MANIFEST. It holds every write acknowledged before the \
+            backup began, in every project that existed then. The store itself is only read.
 
             --to must not exist (it is created) or must be an empty directory, outside the \
             store; anything else is refused and nothing is changed. Sealed log files, index \

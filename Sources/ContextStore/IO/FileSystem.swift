@@ -29,6 +29,18 @@ enum FileSystem {
                         changedSeconds: Int(st.st_ctim.tv_sec), changedNanoseconds: Int(st.st_ctim.tv_nsec))
     }
 
+    /// The process's soft limit on open descriptors (`ulimit -n`), nil if unlimited or
+    /// unknown.
+    static func descriptorLimit() -> Int? {
+        var limit = rlimit()
+        #if canImport(Glibc)
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return nil }
+        #else
+        guard getrlimit(RLIMIT_NOFILE, &limit) == 0 else { return nil }
+        #endif
+        return limit.rlim_cur >= UInt64(Int.max) ? nil : Int(limit.rlim_cur)
+    }
+
     static func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR

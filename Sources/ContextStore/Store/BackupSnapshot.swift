@@ -5,77 +5,41 @@ import Darwin
 #endif
 
 /// What a backup copies: one MANIFEST as it was published (its exact bytes) and every file
-/// it names, each held with the shared `flock` a reader's view takes (`ReaderFilePins`,
-/// SPEC.md section 12.2). While held, no holder, in this process or another, deletes one
-/// (a compaction's inputs, replaced index and deletion files, orphans at a later open): it
-/// waits until `release()`. So the files stay whatever rolls, seals and compactions the
-/// holder publishes meanwhile, and they are the files this MANIFEST means.
+/// it names, held a chunk at a time with the shared `flock` a reader's view takes
+/// (`ReaderFilePins`, SPEC.md section 12.2) while the chunk is copied. While held, no
+/// holder, in this process or another, deletes one (a compaction's inputs, replaced index
+/// and deletion files, orphans at a later open). A path the MANIFEST names never names
+/// another file (file, index and revision numbers are never reused), so a file held later
+/// is still the one this MANIFEST means; one gone by then (the holder published and
+/// deleted it meanwhile) fails the chunk, and the backup starts over from a new MANIFEST.
+/// Holding a chunk at a time keeps the descriptors within `Follower.Limits.maxHeldFiles`
+/// for a store of any number of files.
 ///
-/// The active log files are measured once, when the snapshot is taken: the copy holds each
-/// up to the last whole, checksummed batch it had then (a batch being written is never
-/// copied in part), so every project is cut at about the same moment. Every write
-/// acknowledged before `take` began is inside: an acknowledged batch is written before its
-/// call returns, and a roll or new project is published before its batches are acknowledged.
+/// Each active log file is measured when its chunk is held: the copy holds it up to the
+/// last whole, checksummed batch it had then (a batch being written is never copied in
+/// part). Every write acknowledged before `take` began is inside: an acknowledged batch is
+/// written before its call returns, and a roll or new project is published before its
+/// batches are acknowledged.
 struct BackupSnapshot {
     /// The MANIFEST's bytes, written unchanged as the copy's MANIFEST.
     let manifestBytes: [UInt8]
     let manifest: Manifest
-    /// Every file the MANIFEST names, measured.
+    /// Every file the MANIFEST names, in MANIFEST order; lengths are the MANIFEST's sizes
+    /// (logs) or the sizes seen when listed (index and deletion files) until `hold`
+    /// measures them.
     let files: [BackupFile]
-    private let holds: ReaderFilePins
+    private let layout: StoreLayout
+    private let holds = ReaderFilePins()
 
-    /// How many times the MANIFEST may change under one attempt before `take` gives up.
-    private static let attempts = 50
+    /// How many times the MANIFEST may change under a backup before it gives up.
+    static let attempts = 50
 
-    /// Reads the MANIFEST and holds its files. A file gone before it could be held means the
-    /// holder published again meanwhile (and removed it): the MANIFEST is read again.
+    /// Reads the MANIFEST and lists the files it names (holding none yet).
     ///
-    /// - Throws: `.corruption` (a MANIFEST that names no active file, a sealed file of the
-    ///   wrong size, a named file missing while the MANIFEST stays the same), `.io`,
+    /// - Throws: `.corruption` (a MANIFEST that names no active file), `.io`,
     ///   `.unsupportedVersion`.
     static func take(_ layout: StoreLayout) throws(StoreError) -> BackupSnapshot {
-        var attempt = 0
-        while true {
-            let (bytes, manifest) = try readManifest(layout)
-            let holds = ReaderFilePins()
-            do throws(StoreError) {
-                let files = try hold(manifest, layout, holds)
-                return BackupSnapshot(manifestBytes: bytes, manifest: manifest, files: files, holds: holds)
-            } catch {
-                holds.releaseAll()
-                attempt += 1
-                let now = try? Recovery.readManifest(layout.manifest)
-                if attempt < attempts, now?.publishNumber != manifest.publishNumber { continue }
-                if case let .io(_, path, errno) = error, errno == ENOENT {
-                    throw .corruption(file: path, offset: 0, reason: "a file the MANIFEST names is missing")
-                }
-                throw error
-            }
-        }
-    }
-
-    /// Lets go of the files (the holder may delete those it retired meanwhile).
-    func release() {
-        holds.releaseAll()
-    }
-
-    /// The MANIFEST's bytes as one read of the file that is in place now (a publish renames a
-    /// whole new file over it, so they are one version), and their decoding.
-    private static func readManifest(_ layout: StoreLayout) throws(StoreError) -> ([UInt8], Manifest) {
-        let bytes: [UInt8]
-        do throws(IOError) {
-            let h = try FileHandle.openRead(layout.manifest)
-            bytes = try h.read(count: Int(try h.size()), at: 0)
-        } catch { throw StoreError(error) }
-        let manifest = try bytes.withBytes { b throws(StoreError) in try Recovery.decodeManifest(b, path: layout.manifest) }
-        return (bytes, manifest)
-    }
-
-    /// Holds every file `manifest` names, then measures them. Holding all of them before
-    /// reading any keeps the set whole: a file held is the one the path named while held
-    /// (`SharedFileLock` checks the inode), which is the one this MANIFEST names.
-    private static func hold(_ manifest: Manifest, _ layout: StoreLayout,
-                             _ holds: ReaderFilePins) throws(StoreError) -> [BackupFile] {
+        let (bytes, manifest) = try readManifest(layout)
         var files: [BackupFile] = []
         for p in manifest.projects {
             guard let active = p.files.last, !active.sealed else {
@@ -93,26 +57,65 @@ struct BackupSnapshot {
                 files.append(BackupFile(kind: .log(project: p.number, file: f.number, sealed: f.sealed), length: f.size))
             }
         }
-        do throws(IOError) {
-            for f in files { try holds.hold(f.path(in: layout)) }
-        } catch { throw StoreError(error) }
         for i in files.indices {
-            let path = files[i].path(in: layout)
-            switch files[i].kind {
+            if case .log = files[i].kind { continue }
+            // For the progress total only: `hold` measures again.
+            files[i].length = (try? FileSystem.fileSize(files[i].path(in: layout))) ?? 0
+        }
+        return BackupSnapshot(manifestBytes: bytes, manifest: manifest, files: files, layout: layout)
+    }
+
+    /// Holds `files[range]` and measures them. Holding the chunk before reading any of it
+    /// keeps it whole: a file held is the one the path named while held (`SharedFileLock`
+    /// checks the inode), which is the one this MANIFEST names.
+    ///
+    /// - Throws: `.io` with `ENOENT` when a file is gone (the holder published meanwhile:
+    ///   `manifestChanged` tells), `.corruption` for a sealed file of the wrong size, `.io`.
+    func hold(_ range: Range<Int>) throws(StoreError) -> [BackupFile] {
+        var chunk = Array(files[range])
+        do throws(IOError) {
+            for f in chunk { try holds.hold(f.path(in: layout)) }
+        } catch { throw StoreError(error) }
+        for i in chunk.indices {
+            let path = chunk[i].path(in: layout)
+            switch chunk[i].kind {
             case .log(_, _, sealed: false):
-                let verified = max(Int64(LogFormat.fileHeaderSize), files[i].length)
-                files[i].length = try Follower.wholeBatchEnd(path, from: verified)
+                let verified = max(Int64(LogFormat.fileHeaderSize), chunk[i].length)
+                chunk[i].length = try Follower.wholeBatchEnd(path, from: verified)
             case .log(_, _, sealed: true):
-                let size = try fileSize(path)
-                guard size == files[i].length else {
-                    throw .corruption(file: path, offset: min(size, files[i].length),
-                                      reason: "size \(size) differs from the manifest's \(files[i].length)")
+                let size = try Self.fileSize(path)
+                guard size == chunk[i].length else {
+                    throw .corruption(file: path, offset: min(size, chunk[i].length),
+                                      reason: "size \(size) differs from the manifest's \(chunk[i].length)")
                 }
             case .index, .deletions:
-                files[i].length = try fileSize(path)
+                chunk[i].length = try Self.fileSize(path)
             }
         }
-        return files
+        return chunk
+    }
+
+    /// Lets go of the files held (the holder may delete those it retired meanwhile).
+    func release() {
+        holds.releaseAll()
+    }
+
+    /// True when the MANIFEST in place is no longer the one this snapshot read: a named
+    /// file found missing was retired by a later publish, not lost.
+    func manifestChanged() -> Bool {
+        (try? Recovery.readManifest(layout.manifest))?.publishNumber != manifest.publishNumber
+    }
+
+    /// The MANIFEST's bytes as one read of the file that is in place now (a publish renames a
+    /// whole new file over it, so they are one version), and their decoding.
+    private static func readManifest(_ layout: StoreLayout) throws(StoreError) -> ([UInt8], Manifest) {
+        let bytes: [UInt8]
+        do throws(IOError) {
+            let h = try FileHandle.openRead(layout.manifest)
+            bytes = try h.read(count: Int(try h.size()), at: 0)
+        } catch { throw StoreError(error) }
+        let manifest = try bytes.withBytes { b throws(StoreError) in try Recovery.decodeManifest(b, path: layout.manifest) }
+        return (bytes, manifest)
     }
 
     private static func fileSize(_ path: String) throws(StoreError) -> Int64 {

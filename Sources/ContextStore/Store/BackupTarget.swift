@@ -64,7 +64,12 @@ final class BackupTarget {
                 throw error
             }
         }
+        ownDirectories = directories.count
     }
+
+    /// How many of `directories` are the target itself and its missing parents (kept by
+    /// `reset`).
+    private var ownDirectories = 0
 
     /// `path` as an absolute path, symbolic links resolved in the part that exists and `.`
     /// and `..` applied to the rest (which does not exist yet).
@@ -140,6 +145,16 @@ final class BackupTarget {
         do throws(FileSystem.PublishFailure) {
             try FileSystem.publishAtomically(manifest, to: layout.manifest)
         } catch { throw StoreError(error.error) }
+    }
+
+    /// Removes what an attempt wrote into the directory (before any MANIFEST), leaving it
+    /// empty for the next attempt (the store published while a chunk was being held).
+    func reset() {
+        precondition(!publishing, "a backup is reset only before its MANIFEST")
+        for f in files.reversed() { try? FileSystem.unlink(f) }
+        for d in directories[ownDirectories...].reversed() { try? FileSystem.removeDirectory(d) }
+        files = []
+        directories.removeSubrange(ownDirectories...)
     }
 
     /// Removes what this backup created, the MANIFEST first (whatever else stays behind

@@ -21,7 +21,7 @@
 /// - `compactionBytesPerSecond`: not negative (0 means unthrottled).
 /// - `maxOpenLogFiles`: at least 2 (a roll holds the old file and the new one);
 ///   `maxMappedLogFiles`, `maxLoadedProjects`: at least 1 (a read needs its map and its
-///   project).
+///   project); `maxReaderHeldFiles`: at least 4 (a project's index and log files).
 /// - `Durability.periodic(milliseconds:)`: 1 ms to one day (the writer converts it to
 ///   nanoseconds as `UInt64`, which traps on a negative value).
 extension Configuration {
@@ -59,6 +59,7 @@ extension Configuration {
         try check(maxOpenLogFiles >= 2, "maxOpenLogFiles", maxOpenLogFiles, "2 or more")
         try check(maxMappedLogFiles >= 1, "maxMappedLogFiles", maxMappedLogFiles, "1 or more")
         try check(maxLoadedProjects >= 1, "maxLoadedProjects", maxLoadedProjects, "1 or more")
+        try check(maxReaderHeldFiles >= 4, "maxReaderHeldFiles", maxReaderHeldFiles, "4 or more")
         try check(activeTierMaxSegments >= 0, "activeTierMaxSegments", activeTierMaxSegments, "0 or more")
         try check(activeTierMaxBytes >= 0, "activeTierMaxBytes", activeTierMaxBytes, "0 or more bytes")
         try check(compactionBytesPerSecond >= 0, "compactionBytesPerSecond", compactionBytesPerSecond,

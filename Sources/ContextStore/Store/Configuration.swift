@@ -86,6 +86,14 @@ public struct Configuration: Sendable {
     /// store. An evicted project's memtable is rebuilt from its log when it is used again.
     /// Allowed: 1 or more.
     public var maxLoadedProjects = 1024
+    /// Files a handle that does not hold the store (read-only or forwarding) keeps a shared
+    /// lock on while its view uses them (SPEC.md, section 12.2): each is one open
+    /// descriptor. Such a handle also loads at most `maxLoadedProjects` projects, and drops
+    /// the least recently loaded (letting go of their files) to stay within both bounds.
+    /// The bound used is never more than a quarter of the process's descriptor limit
+    /// (`ulimit -n`), so a reader works under a small limit without being told.
+    /// Allowed: 4 or more.
+    public var maxReaderHeldFiles = 512
 
     /// The defaults. Cost: none.
     public init() {}

@@ -1,11 +1,20 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 extension ContextStore {
     /// Writes a consistent copy of the store into `directory`, while the store stays in use:
     /// the copy is a store of its own, which `open` opens and `verify` finds sound.
     ///
-    /// The copy is one MANIFEST publish of the store and the files it names, held for the
-    /// call so that no compaction deletes them meanwhile (the shared locks a reader takes,
-    /// SPEC.md section 12.2), with each project's active log file cut at the last whole
-    /// batch it held when the snapshot was taken. So it holds every write acknowledged
+    /// The copy is one MANIFEST publish of the store and the files it names, held a chunk
+    /// at a time while the chunk is copied so that no compaction deletes them meanwhile
+    /// (the shared locks a reader takes, SPEC.md section 12.2; at most
+    /// `Configuration.maxReaderHeldFiles` descriptors at once), with each project's active
+    /// log file cut at the last whole batch it held when its chunk was held. A file the
+    /// store retired before its chunk was held starts the copy over from the new MANIFEST
+    /// (up to 50 times). So it holds every write acknowledged
     /// before the call began (and perhaps some that were in flight), in every project the
     /// store had then; whatever the store does meanwhile (writes, rolls, seals, compactions,
     /// new projects) changes nothing in the copy and is not held up by it. The store itself
@@ -39,20 +48,38 @@ extension ContextStore {
         try checkOpen()
         // The target is checked (and created) before anything is held or read.
         let target = try BackupTarget(directory, source: layout, hardLinks: hardLinks)
-        do throws(StoreError) {
-            let snapshot = try BackupSnapshot.take(layout)
-            defer { snapshot.release() }
-            return try write(snapshot, into: target, progress: progress)
-        } catch {
-            target.discard()
-            throw error
+        let chunk = Follower.Limits(configuration).maxHeldFiles
+        var attempt = 0
+        while true {
+            var snapshot: BackupSnapshot? = nil
+            do throws(StoreError) {
+                let s = try BackupSnapshot.take(layout)
+                snapshot = s
+                return try write(s, into: target, chunk: chunk, progress: progress)
+            } catch {
+                attempt += 1
+                // A file gone before its chunk was held: the holder published and retired
+                // it meanwhile. Start over from the MANIFEST in place now.
+                if case let .io(_, _, errno) = error, errno == ENOENT, let s = snapshot, s.manifestChanged(),
+                   attempt < BackupSnapshot.attempts {
+                    target.reset()
+                    continue
+                }
+                target.discard()
+                if case let .io(_, path, errno) = error, errno == ENOENT {
+                    throw .corruption(file: path, offset: 0, reason: "a file the MANIFEST names is missing")
+                }
+                throw error
+            }
         }
     }
 
     /// Writes the copy: directories, then every file, then the directories synced, then the
     /// MANIFEST (the commit point).
-    private func write(_ snapshot: BackupSnapshot, into target: BackupTarget,
+    /// Files are held `chunk` at a time, each chunk while it is placed.
+    private func write(_ snapshot: BackupSnapshot, into target: BackupTarget, chunk: Int,
                        progress: ((Int64, Int64) -> Void)?) throws(StoreError) -> BackupReport {
+        defer { snapshot.release() }
         var report = BackupReport()
         report.directory = target.path
         report.publishNumber = snapshot.manifest.publishNumber
@@ -68,20 +95,24 @@ extension ContextStore {
             try target.makeDirectory(copy.logDirectory(p.number))
             if !p.indexes.isEmpty { try target.makeDirectory(copy.indexDirectory(p.number)) }
         }
-        for file in snapshot.files {
-            let linked = try target.place(file, from: layout) { n in
-                done += n
-                progress?(done, total)
+        for start in stride(from: 0, to: snapshot.files.count, by: chunk) {
+            let held = try snapshot.hold(start..<min(start + chunk, snapshot.files.count))
+            for file in held {
+                let linked = try target.place(file, from: layout) { n in
+                    done += n
+                    progress?(done, max(done, total))
+                }
+                if linked {
+                    report.linkedFiles += 1
+                    done += file.length
+                    progress?(done, max(done, total))
+                } else {
+                    report.copiedFiles += 1
+                    report.copiedBytes += file.length
+                }
+                report.bytes += file.length
             }
-            if linked {
-                report.linkedFiles += 1
-                done += file.length
-                progress?(done, total)
-            } else {
-                report.copiedFiles += 1
-                report.copiedBytes += file.length
-            }
-            report.bytes += file.length
+            snapshot.release()
         }
         try target.syncDirectories()
         try target.publish(snapshot.manifestBytes)

@@ -137,7 +137,7 @@ public final class ContextStore: Sendable {
         }
         if mode == .readOnly {
             try Recovery.requireExisting(layout)
-            return make(.follower(try Follower(layout: layout, view: parts.view, pins: parts.pins), forwarding: nil))
+            return make(.follower(try Follower(layout: layout, view: parts.view, pins: parts.pins, limits: Follower.Limits(configuration)), forwarding: nil))
         }
         // Checked before anything is created: not even a LOCK file for a mistyped path.
         if !configuration.createIfMissing { try Recovery.requireExisting(layout) }
@@ -151,7 +151,7 @@ public final class ContextStore: Sendable {
             case let .held(pid):
                 guard configuration.forwardWrites else { throw .locked(path: directory, holderPID: pid) }
                 let follower = try waitForManifest(layout, configuration) { () throws(StoreError) in
-                    try Follower(layout: layout, view: parts.view, pins: parts.pins)
+                    try Follower(layout: layout, view: parts.view, pins: parts.pins, limits: Follower.Limits(configuration))
                 }
                 return make(.follower(follower, forwarding: WriteClient(socketPath: layout.socket)))
             }

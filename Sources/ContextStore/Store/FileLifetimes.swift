@@ -61,6 +61,12 @@ final class FileLifetimes: Sendable {
         for k in free { delete(k) }
     }
 
+    /// Takes `keys` back out of retirement (a reader view dropped a project and loads it
+    /// again while an old pin keeps its files pending): their last unpin deletes nothing.
+    func revive(_ keys: [Key]) {
+        state.withLock { s in for k in keys { s.pending.remove(k) } }
+    }
+
     /// Retired files still waiting for readers (for tests and stats).
     var pendingCount: Int { state.withLock { $0.pending.count } }
 }

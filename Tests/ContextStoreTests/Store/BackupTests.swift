@@ -249,6 +249,45 @@ import Glibc
         #expect(store.retired.count == 0)
     }
 
+    /// Holding the files a chunk at a time (here 4, so a store of any number of files
+    /// copies within a bounded number of descriptors): a compaction midway deletes files of
+    /// the snapshot not held yet, and the backup starts over from the new MANIFEST; the copy
+    /// then holds exactly the store as it is after the compaction.
+    @Test func aBackupInChunksStartsOverWhenTheStoreDeletesAFileNotYetHeld() async throws {
+        let tmp = TempDir("backup-chunks"); defer { tmp.cleanup() }
+        let dir = tmp.sub("store")
+        var configuration = Self.configuration()
+        configuration.maxReaderHeldFiles = 4
+        let store = try ContextStore.open(directory: dir, configuration: configuration)
+        defer { store.close() }
+        try await Self.fill(store)
+        try #require(Self.storeFiles(dir).count > 8, "more files than one chunk: \(Self.storeFiles(dir))")
+        let copy = tmp.sub("copy")
+        let starts = Locked(0)
+        let failure = Locked<String?>(nil)
+        let report = try await Self.onThread {
+            var compacted = false
+            return try store.backup(to: copy, hardLinks: false) { done, _ in
+                if done == 0 { starts.withLock { $0 += 1 } }
+                guard !compacted, done > 0 else { return }
+                compacted = true
+                let e = Self.blocking {
+                    try await store.compact()
+                    try await store.put(Self.segment("late", project: "late"))
+                }
+                failure.withLock { $0 = e.map { "\($0)" } }
+            }
+        }
+        #expect(failure.withLock { $0 } == nil, "\(failure.withLock { $0 } ?? "")")
+        #expect(starts.withLock { $0 } >= 2, "the backup started over (\(starts.withLock { $0 }) starts)")
+        #expect(report.projects == 3)
+        let verify = try ContextStore.verify(directory: copy)
+        #expect(verify.isSound && verify.warnings.isEmpty, "\(verify.problems) \(verify.warnings)")
+        let opened = try ContextStore.open(directory: copy, mode: .readOnly)
+        defer { opened.close() }
+        #expect(try Self.contents(opened) == (try Self.contents(store)), "the copy is the store after the compaction")
+    }
+
     /// A holder that died mid-write left part of a batch after the last whole one (a torn
     /// tail, which the next holder's open cuts): a backup through a reader copies the
     /// active file only up to the last whole batch, so the copy has no torn tail.

@@ -109,4 +109,59 @@ import Testing
         #expect(try again.get(project: "p6", ids: ["s9"]).count == 1)
         #expect(try again.get(project: "p0", ids: ["s1"]).count == 1, "other projects work")
     }
+
+    /// A reader process's view beside the holder is bounded the same way: with room for 3
+    /// projects and 8 held files, it answers every read of 40 projects exactly, holds no
+    /// more than its bounds, and lets go of dropped projects' files, so the holder's
+    /// compaction can delete its inputs; a refresh after the compaction answers exactly.
+    @Test func aReaderBesideTheHolderKeepsWithinItsBounds() async throws {
+        let tmp = TempDir("many-projects-reader"); defer { tmp.cleanup() }
+        var model: [String: [String: String]] = [:]
+        let holder = try ContextStore.open(directory: tmp.path, configuration: Self.configuration())
+        defer { holder.close() }
+        for round in 0..<2 {
+            for project in 0..<40 {
+                let segments = (0..<(round == 0 ? 12 : 3)).map { Self.segment(project, ($0 * 5 + round) % 12, round: round) }
+                try await holder.put(segments)
+                for s in segments { model[s.projectID, default: [:]][s.segmentID] = s.text }
+            }
+        }
+        var readerConfiguration = Self.configuration()
+        readerConfiguration.maxReaderHeldFiles = 8
+        let reader = try ContextStore.open(directory: tmp.path, mode: .readOnly, configuration: readerConfiguration)
+        defer { reader.close() }
+        guard case let .follower(follower, _) = reader.roles.withLock({ $0 }) else {
+            Issue.record("a read-only handle follows"); return
+        }
+        func bounded(_ label: String) {
+            #expect(follower.loadedCount <= 3, "\(label): loaded \(follower.loadedCount)")
+            // A project's own files come on top of the bound when it alone exceeds it.
+            #expect(reader.pins.count <= 8 + 4, "\(label): held \(reader.pins.count)")
+        }
+        bounded("open")
+        try Self.check(reader, model, "reader")
+        bounded("after reading every project")
+
+        // The holder rewrites every project and compacts: the inputs of projects the reader
+        // dropped are deleted at once (none is held), the rest when the reader lets go.
+        for project in 0..<40 {
+            let segments = (0..<2).map { Self.segment(project, $0, round: 9) }
+            try await holder.put(segments)
+            for s in segments { model[s.projectID, default: [:]][s.segmentID] = s.text }
+        }
+        try await holder.compact()
+        // Log files on disk that the MANIFEST no longer names: only those of the (at most
+        // 3) projects the reader still holds may be left.
+        let manifest = try Recovery.readManifest(holder.layout.manifest)
+        let named = manifest.projects.reduce(0) { $0 + $1.files.count }
+        let onDisk = try manifest.projects.reduce(0) { n, p in
+            let dir = (holder.layout.logFile(project: p.number, file: 1) as NSString).deletingLastPathComponent
+            return n + (try FileManager.default.contentsOfDirectory(atPath: dir).count)
+        }
+        #expect(onDisk - named <= 3 * 4, "compaction inputs kept for the reader: \(onDisk - named)")
+        try reader.refresh()
+        try Self.check(reader, model, "reader after the holder compacted")
+        bounded("after the compaction")
+        try Self.check(holder, model, "holder")
+    }
 }

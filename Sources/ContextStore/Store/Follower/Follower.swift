@@ -13,20 +13,51 @@
 /// a load that finds a file gone (the holder retired it after our MANIFEST read) reads the
 /// MANIFEST again and starts over.
 ///
-/// Thread model: `refresh` calls are serialized by `lock` (they do I/O under it; readers
-/// never take it: they read `view`).
+/// A view loads projects in MANIFEST order while it has room (`Limits`), and any other on
+/// its first read (the `ReadView` loader); beyond the room it drops the least recently
+/// loaded, letting go of their files. So a reader of a store of any number of projects
+/// holds a bounded number of descriptors and memtables; a store within the bounds is
+/// loaded whole at open, as before.
+///
+/// Thread model: `refresh` and loads are serialized by `lock` (they do I/O under it;
+/// readers of loaded projects never take it: they read `view`).
 final class Follower: @unchecked Sendable {
-    // Sendable: `tracked` and `publishNumber` are touched only under `lock`.
+    // Sendable: every `var` is touched only under `lock`.
     let layout: StoreLayout
     let view: ReadView
     let pins: ReaderFilePins
+    let limits: Limits
     private let lock = ConditionLock()
     private var tracked: [UInt64: Tracked] = [:]
     private var publishNumber: UInt64 = 0
-    /// The MANIFEST last decoded, and the identity of its file: a publish renames a new
-    /// file into place, so the same inode means the same MANIFEST, and refreshes between
-    /// publishes (most of them) skip decoding it.
-    private var lastManifest: (identity: FileSystem.Identity, manifest: Manifest)?
+    /// How many of the MANIFEST's projects (a list that only grows, in creation order) the
+    /// view's catalog names.
+    private var registered = 0
+    private var useClock: UInt64 = 0
+    /// The MANIFEST last decoded, the identity of its file, and its projects by id: a
+    /// publish renames a new file into place, so the same inode means the same MANIFEST,
+    /// and refreshes between publishes (most of them) skip decoding it.
+    private var lastManifest: (identity: FileSystem.Identity, manifest: Manifest, slots: [ByteKey: Int])?
+
+    /// How much of the store a view keeps loaded.
+    struct Limits {
+        /// Projects loaded at once (`Configuration.maxLoadedProjects`).
+        var maxLoadedProjects: Int
+        /// Files held with a shared lock at once, each one descriptor
+        /// (`Configuration.maxReaderHeldFiles`, and at most a quarter of `ulimit -n`).
+        var maxHeldFiles: Int
+
+        init(maxLoadedProjects: Int, maxHeldFiles: Int) {
+            self.maxLoadedProjects = maxLoadedProjects
+            self.maxHeldFiles = maxHeldFiles
+        }
+
+        init(_ configuration: Configuration) {
+            var held = configuration.maxReaderHeldFiles
+            if let soft = FileSystem.descriptorLimit() { held = min(held, max(8, soft / 4)) }
+            self.init(maxLoadedProjects: configuration.maxLoadedProjects, maxHeldFiles: held)
+        }
+    }
 
     /// What this view holds of one project.
     private struct Tracked {
@@ -34,14 +65,21 @@ final class Follower: @unchecked Sendable {
         var pair: IndexPair
         /// The active file's end of whole batches applied so far.
         var activeEnd: Int64
+        /// When it was last loaded or read through the loader (`useClock`).
+        var used: UInt64 = 0
     }
 
-    /// Loads the store's current state. Throws `.noStore` where there is no MANIFEST.
-    init(layout: StoreLayout, view: ReadView, pins: ReaderFilePins) throws(StoreError) {
+    /// Loads the store's current state (as much of it as `limits` allow) and installs the
+    /// view's loader for the rest. Throws `.noStore` where there is no MANIFEST.
+    init(layout: StoreLayout, view: ReadView, pins: ReaderFilePins, limits: Limits) throws(StoreError) {
         self.layout = layout
         self.view = view
         self.pins = pins
+        self.limits = limits
         try refresh()
+        view.installFollowerLoader { [weak self] (id: String) throws(StoreError) -> IndexPair? in
+            try self?.loadOnDemand(id)
+        }
     }
 
     /// How many times the MANIFEST may change under one refresh before it gives up.
@@ -78,24 +116,104 @@ final class Follower: @unchecked Sendable {
         guard let identity = FileSystem.identity(layout.manifest) else { throw .noStore(path: layout.root) }
         if let last = lastManifest, last.identity == identity { return last.manifest }
         let manifest = try Recovery.readManifest(layout.manifest)
-        lastManifest = (identity, manifest)
+        var slots: [ByteKey: Int] = [:]
+        slots.reserveCapacity(manifest.projects.count)
+        for (i, p) in manifest.projects.enumerated() { slots[ByteKey(p.projectID)] = i }
+        lastManifest = (identity, manifest, slots)
         return manifest
     }
 
+    /// Brings the loaded projects up to `manifest`, names its new projects in the view's
+    /// catalog, and loads those while there is room.
     private func catchUp(_ manifest: Manifest) throws(StoreError) {
-        for project in manifest.projects {
-            if var t = tracked[project.number], Self.onlyGrew(t.entry, project) {
+        let slots = lastManifest!.slots
+        for (number, old) in tracked.sorted(by: { $0.key < $1.key }) {
+            guard let slot = slots[ByteKey(old.entry.projectID)] else { continue }
+            let project = manifest.projects[slot]
+            if Self.onlyGrew(old.entry, project) {
+                var t = old
                 try appendTail(&t)
-                tracked[project.number] = t
+                tracked[number] = t
             } else {
-                let old = tracked[project.number]
-                let t = try load(project)
-                tracked[project.number] = t
-                if let old { letGo(old.entry, keeping: project) }
+                var t = try load(project)
+                t.used = old.used
+                tracked[number] = t
+                letGo(old.entry, keeping: project)
             }
-            view.publish(snapshot(tracked[project.number]!), index: tracked[project.number]!.pair)
+            view.publish(snapshot(tracked[number]!), index: tracked[number]!.pair)
+        }
+        if registered < manifest.projects.count {
+            let fresh = manifest.projects[registered...]
+            view.register(fresh.map(\.projectID))
+            for project in fresh where tracked[project.number] == nil && hasRoom(for: project) {
+                try loadAndPublish(project)
+            }
+            registered = manifest.projects.count
         }
         publishNumber = manifest.publishNumber
+    }
+
+    /// Files a project's entry names (what holding it costs in descriptors).
+    private static func fileCount(_ project: Manifest.ProjectEntry) -> Int {
+        project.indexes.count + project.files.count
+    }
+
+    /// True when `project` can be loaded without dropping another.
+    private func hasRoom(for project: Manifest.ProjectEntry) -> Bool {
+        tracked.count < limits.maxLoadedProjects && pins.count + Self.fileCount(project) <= limits.maxHeldFiles
+    }
+
+    private func loadAndPublish(_ project: Manifest.ProjectEntry) throws(StoreError) {
+        useClock += 1
+        var t = try load(project)
+        t.used = useClock
+        tracked[project.number] = t
+        view.publish(snapshot(t), index: t.pair)
+    }
+
+    /// The view's loader: loads the project `id` names (dropping the least recently loaded
+    /// if there is no room), from the MANIFEST as it is now. Nil if no such project.
+    private func loadOnDemand(_ id: String) throws(StoreError) -> IndexPair? {
+        try lock.withLockTyped { () throws(StoreError) -> IndexPair? in
+            var attempt = 0
+            while true {
+                let manifest = try currentManifest()
+                guard let slot = lastManifest!.slots[ByteKey(id)] else { return nil }
+                let project = manifest.projects[slot]
+                if let t = tracked[project.number] {
+                    // Loaded by another reader meanwhile (or never dropped).
+                    useClock += 1
+                    tracked[project.number]!.used = useClock
+                    if view.snapshot(project: id) == nil { view.publish(snapshot(t), index: t.pair) }
+                    return t.pair
+                }
+                makeRoom(for: project)
+                do throws(StoreError) {
+                    try loadAndPublish(project)
+                    return tracked[project.number]!.pair
+                } catch {
+                    attempt += 1
+                    let now = try? Recovery.readManifest(layout.manifest)
+                    if attempt < Self.attempts, now?.publishNumber != manifest.publishNumber { continue }
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// Drops the least recently loaded projects until `project` fits, down to 7/8 of the
+    /// bounds (so the sort runs once per many loads, not per load). A dropped project's
+    /// readers in flight keep its index; the next read loads it again.
+    private func makeRoom(for project: Manifest.ProjectEntry) {
+        guard !hasRoom(for: project) else { return }
+        let loadedTarget = max(0, limits.maxLoadedProjects - limits.maxLoadedProjects / 8 - 1)
+        let heldTarget = max(0, limits.maxHeldFiles - limits.maxHeldFiles / 8 - Self.fileCount(project))
+        for (number, t) in tracked.sorted(by: { $0.value.used < $1.value.used }) {
+            if tracked.count <= loadedTarget && pins.count <= heldTarget { break }
+            tracked[number] = nil
+            view.evict(t.entry.projectID)
+            letGo(t.entry, keeping: nil)
+        }
     }
 
     /// True when `new` names the same files and index files as `old` (so only the active
@@ -113,6 +231,9 @@ final class Follower: @unchecked Sendable {
         }
         let paths = project.indexes.map { layout.indexFile(project: project.number, index: $0.number) }
             + project.files.map { layout.logFile(project: project.number, file: $0.number) }
+        // A log file retired when this project was dropped, and still pinned by a reader,
+        // is in use again: its last unpin must not let go of the hold taken here.
+        view.lifetimes.revive(project.files.map { FileLifetimes.Key(project: project.number, file: $0.number) })
         do throws(IOError) { for p in paths { try pins.hold(p) } } catch { throw StoreError(error) }
         var pair: IndexPair
         var start = project.indexedThrough
@@ -182,16 +303,19 @@ final class Follower: @unchecked Sendable {
         return ProjectSnapshot(number: t.entry.number, projectID: t.entry.projectID, files: files)
     }
 
-    /// Files the view no longer uses (named by `old`, not by `new`): index files are let go
-    /// at once (the pairs that mapped them are replaced, and a mapping outlives the file's
-    /// name); log files once no reader of this process pins them (`FileLifetimes`, whose
-    /// delete releases the hold).
-    private func letGo(_ old: Manifest.ProjectEntry, keeping new: Manifest.ProjectEntry) {
-        let indexes = Set(old.indexes.map(\.number)).subtracting(new.indexes.map(\.number))
+    /// Files the view no longer uses (named by `old`, not by `new`; all of them for a
+    /// dropped project): index files are let go at once (the pairs that mapped them are
+    /// replaced, and a mapping outlives the file's name); log files once no reader of this
+    /// process pins them (`FileLifetimes`, whose delete releases the hold).
+    private func letGo(_ old: Manifest.ProjectEntry, keeping new: Manifest.ProjectEntry?) {
+        let indexes = Set(old.indexes.map(\.number)).subtracting(new?.indexes.map(\.number) ?? [])
         for x in indexes { pins.release(layout.indexFile(project: old.number, index: x)) }
-        let logs = Set(old.files.map(\.number)).subtracting(new.files.map(\.number))
+        let logs = Set(old.files.map(\.number)).subtracting(new?.files.map(\.number) ?? [])
         if !logs.isEmpty { view.lifetimes.retire(logs.map { FileLifetimes.Key(project: old.number, file: $0) }) }
     }
+
+    /// How many projects the view holds loaded now (for tests and statistics).
+    var loadedCount: Int { lock.withLock { tracked.count } }
 
     /// The MANIFEST publish this view reflects.
     var publishedNumber: UInt64 { lock.withLock { publishNumber } }

@@ -23,6 +23,9 @@ final class ReaderFilePins: Sendable {
         _ = all
     }
 
+    /// How many files are held (each is one open descriptor).
+    var count: Int { held.withLock { $0.count } }
+
     /// The paths held now (for tests and statistics).
     var paths: Set<String> { held.withLock { Set($0.keys) } }
 }

@@ -6,7 +6,8 @@
 /// A holder loads a project's index on its first use (`StoreState.ensureLoaded`) and
 /// evicts the least recently used beyond `Configuration.maxLoadedProjects`, so the view
 /// holds some projects only; `catalog` names them all, and the `loader` a holder installs
-/// brings one in (`loadedIndex`, `loadedSnapshot`). A follower holds every project.
+/// brings one in (`loadedIndex`, `loadedSnapshot`). A follower does the same with its own
+/// bounds (`Follower.Limits`), installing its loader with `installFollowerLoader`.
 ///
 /// Thread model: the maps and counters are guarded by `lock` (held for a dictionary
 /// access only); `IndexPair`, `ActiveTierCache` and `FileLifetimes` are safe to share.
@@ -32,8 +33,8 @@ final class ReadView: @unchecked Sendable {
         var loader: Loader?
     }
 
-    /// Loads a project into the view (on the holder's writer thread) and returns its index,
-    /// nil if there is no such project.
+    /// Loads a project into the view (on the holder's writer thread, or under a follower's
+    /// lock) and returns its index, nil if there is no such project.
     typealias Loader = @Sendable (String) throws(StoreError) -> IndexPair?
 
     init(lifetimes: FileLifetimes, activeTier: ActiveTierCache) {
@@ -115,6 +116,20 @@ final class ReadView: @unchecked Sendable {
             if let index { $0.indexes[key] = index }
             if $0.known.insert(key).inserted { $0.catalog.append(snapshot.projectID) }
         }
+    }
+
+    /// Names projects in the catalog (a follower's, as it finds them in the MANIFEST),
+    /// loaded or not; a name already there is skipped.
+    func register(_ projectIDs: [String]) {
+        lock.withLock { s in
+            for id in projectIDs where s.known.insert(ByteKey(id)).inserted { s.catalog.append(id) }
+        }
+    }
+
+    /// A follower loads the projects it does not hold through `loader` (replaced by a
+    /// holder's when this handle takes the store over: `beginHolding`).
+    func installFollowerLoader(_ loader: @escaping Loader) {
+        lock.withLock { $0.loader = loader }
     }
 
     /// A holder starts on this handle: it names every project of its MANIFEST and publishes
