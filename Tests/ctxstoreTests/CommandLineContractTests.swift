@@ -137,6 +137,25 @@ import ContextStoreTestSupport
         #expect(s3 == 0, "\(e3)")
     }
 
+    /// `put` writes batches in order while it parses and prepares the next: when one fails
+    /// (a full disk at its write), the batches before it are stored, none after it, and the
+    /// message says how many were stored.
+    @Test func aPutWhoseBatchFailsStoresExactlyTheBatchesBeforeIt() throws {
+        let tmp = TempDir("cli-put-prefix"); defer { tmp.cleanup() }
+        let store = tmp.sub("s")
+        #expect(try runCtxstore(["put", "--store", store], stdin: Self.ndjson([Self.segment("first", "made")])).0 == 0)
+        let lines = Self.ndjson((0..<10).map { Self.segment("c\($0)", "prefix words \($0)") })
+        var env = ProcessInfo.processInfo.environment
+        // The third write to the project's log (batches of 2: c4 and c5) finds the disk full.
+        env["CONTEXTSTORE_INJECT_FAULT"] = "pwrite:3:28:\(store)/projects/0000000000000001/log"
+        let (status, _, err) = try runCtxstore(["put", "--store", store, "--batch", "2"], stdin: lines, environment: env)
+        #expect(status == 1 && err.contains("4 segment(s) were stored before the error")
+                && err.contains("none of the failed batch of 2 was, nor any after it"), "\(status) \(err)")
+        let (s2, out, _) = try runCtxstore(["get", "--store", store, "--project", "p"] + (0..<10).map { "c\($0)" } + ["--json"])
+        #expect(s2 == 2 && (0..<4).allSatisfy { out.contains("\"c\($0)\"") } && !(4..<10).contains { out.contains("\"c\($0)\"") },
+                "\(out)")
+    }
+
     /// An argument that is not UTF-8 (Swift would decode it with U+FFFD, addressing another
     /// project) is refused with status 64, the argument's bytes shown, and nothing created.
     @Test func argumentsThatAreNotUTF8AreRefused() throws {

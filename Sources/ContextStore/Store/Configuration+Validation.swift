@@ -50,6 +50,7 @@ extension Configuration {
         try check((1...Self.maxBatchTargetBytes).contains(batchTargetBytes), "batchTargetBytes", batchTargetBytes,
                   "1...\(Self.maxBatchTargetBytes) bytes")
         try check(indexSealBytes >= 1, "indexSealBytes", indexSealBytes, "1 byte or more")
+        try check(memtableBudgetBytes >= 1, "memtableBudgetBytes", memtableBudgetBytes, "1 byte or more")
         try check((1...Self.maxIndexSealDocs).contains(indexSealDocs), "indexSealDocs", indexSealDocs,
                   "1...\(Self.maxIndexSealDocs)")
         try check(compactionMergeFactor >= 2, "compactionMergeFactor", compactionMergeFactor, "2 or more")

@@ -23,6 +23,12 @@ public struct Configuration: Sendable {
     public var indexSealBytes: Int = 32 << 20
     /// The memtable's record threshold (see `indexSealBytes`). Allowed: 1 to `Int32.max`.
     public var indexSealDocs: Int = 100_000
+    /// Text the memtables of all loaded projects may hold together: past it, the writer
+    /// seals the largest until they hold 3/4 of it. Bounds a writer's memory whatever the
+    /// number of projects written in turn (each memtable alone is bounded by
+    /// `indexSealBytes`); a memtable takes about twice its text in memory. Smaller values
+    /// mean more, smaller index files (which compaction merges). Allowed: 1 or more.
+    public var memtableBudgetBytes: Int = 256 << 20
     /// The index file format seals write: tests set 1 to make stores as older builds did
     /// (SPEC.md section 9.0); compaction always writes the current one.
     var indexFormatVersion: UInt16 = IndexFormat.version

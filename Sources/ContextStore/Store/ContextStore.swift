@@ -289,7 +289,7 @@ public final class ContextStore: Sendable {
         _ = try result.get()
     }
 
-    private func submit(to writer: WriteQueue, _ ops: [WriteOperation]) async throws(StoreError) -> [RecordLocation] {
+    func submit(to writer: WriteQueue, _ ops: [WriteOperation]) async throws(StoreError) -> [RecordLocation] {
         if ops.isEmpty { return [] }
         let result = await withCheckedContinuation { (c: CheckedContinuation<Result<[RecordLocation], StoreError>, Never>) in
             writer.submit(.append(ops) { c.resume(returning: $0) })

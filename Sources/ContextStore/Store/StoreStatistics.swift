@@ -18,6 +18,9 @@ public struct WriteStatistics: Sendable, Equatable {
     public var manifestPublishes = 0
     /// Memtables written out as index files.
     public var seals = 0
+    /// Of `seals`, those of the largest memtables made because all memtables together held
+    /// more than `Configuration.memtableBudgetBytes` of text.
+    public var budgetSeals = 0
     /// Compaction jobs installed.
     public var compactions = 0
 
@@ -31,6 +34,7 @@ public struct WriteStatistics: Sendable, Equatable {
         records = s.records
         manifestPublishes = s.manifestPublishes
         seals = s.seals
+        budgetSeals = s.budgetSeals
         compactions = s.compactions
     }
 }

@@ -101,6 +101,7 @@ struct GroupCommit {
         })
         do throws(StoreError) {
             for p in touched where state.needsSeal(state.indexes[p]!.writerView.memtable) { try state.seal(p) }
+            try state.sealOverBudget()
         } catch {
             outcome.sealFailure = error
         }

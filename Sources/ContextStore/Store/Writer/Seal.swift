@@ -31,6 +31,37 @@ extension StoreState {
             let m = pair.writerView.memtable
             return !m.isEmpty && (m.docCount >= minimumDocs || m.textBytes >= configuration.indexSealBytes / 32)
         }.map(\.key)
+        try seal(together: due)
+    }
+
+    /// Seals the largest memtables while the loaded projects' memtables together hold more
+    /// than `configuration.memtableBudgetBytes` of text, down to 3/4 of it (as RocksDB's
+    /// write buffer manager flushes the largest): each project's memtable is bounded by
+    /// `indexSealBytes`, but a store of many projects written in turn would otherwise hold
+    /// that much for every one of them. Run after each group.
+    ///
+    /// Cost: one pass over the loaded projects; sealing is the usual seal cost.
+    func sealOverBudget() throws(StoreError) {
+        let budget = configuration.memtableBudgetBytes
+        var total = 0
+        var sizes: [(slot: Int, bytes: Int)] = []
+        for (p, pair) in indexes {
+            let bytes = pair.writerView.memtable.textBytes
+            total += bytes
+            if bytes > 0 { sizes.append((p, bytes)) }
+        }
+        guard total > budget else { return }
+        var due: [Int] = []
+        for (p, bytes) in sizes.sorted(by: { $0.bytes > $1.bytes }) where total > budget - budget / 4 {
+            due.append(p)
+            total -= bytes
+        }
+        try seal(together: due.sorted())
+        stats.budgetSeals += due.count
+    }
+
+    /// Seals the memtables of `due`, `sealsPerPublish` to a MANIFEST publish.
+    private func seal(together due: [Int]) throws(StoreError) {
         for chunk in stride(from: 0, to: due.count, by: Self.sealsPerPublish) {
             var edits: [StoreEdit] = []
             do throws(StoreError) {

@@ -6,5 +6,7 @@ struct WriterStatistics: Sendable, Equatable {
     var records = 0
     var manifestPublishes = 0
     var seals = 0
+    /// Of `seals`, those made because all memtables together passed their budget.
+    var budgetSeals = 0
     var compactions = 0
 }

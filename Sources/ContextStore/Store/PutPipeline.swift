@@ -1,0 +1,118 @@
+/// One caller's stream of puts, pipelined as an import is: each batch is prepared
+/// (validated, token-counted, encoded, analysed, over the cores) on a task of its own as
+/// soon as it is handed over, while the batch before it is being written; batches are
+/// written one after another, in order, each all or nothing as `ContextStore.put` writes
+/// it. So a loop that parses input and hands it over here keeps parsing, preparing and
+/// writing busy at once, where a loop of `put` calls does one after the other.
+///
+/// The batches stored are always a prefix of those handed over: after a batch fails, none
+/// handed over after it is written, and every later call throws that failure.
+///
+/// ```swift
+/// var pipeline = PutPipeline(store: store)
+/// for try await batch in batches { try await pipeline.put(batch) }
+/// try await pipeline.finish()
+/// ```
+///
+/// Not shared between tasks (a `struct` with `mutating` calls): one caller, one order.
+public struct PutPipeline {
+    /// Batches handed over and not yet settled: one being written while the next is prepared.
+    public static let maxInFlight = 2
+
+    private let store: ContextStore
+    private var inFlight: [InFlight] = []
+    private var failure: StoreError?
+    /// Segments of the batches stored so far: a prefix of those handed over.
+    public private(set) var stored = 0
+    /// Segments of the batch that failed (0 if none has).
+    public private(set) var failedBatchSize = 0
+
+    private struct InFlight {
+        let task: Task<Outcome, Never>
+        let count: Int
+    }
+
+    /// How a batch ended. `skipped`: a batch before it failed, so it was never written.
+    private enum Outcome: Sendable { case stored, failed(StoreError), skipped }
+
+    /// A pipeline writing into `store` (any handle that can write: a holder's batches are
+    /// prepared here, a forwarding handle's by its holder).
+    public init(store: ContextStore) {
+        self.store = store
+    }
+
+    /// Hands `segments` over as one batch: its preparation starts at once, and it is
+    /// written after the batch before it (if that one was stored). Waits for the oldest
+    /// batch when `maxInFlight` are out.
+    ///
+    /// - Throws: the failure of an earlier batch (the first one; see `ContextStore.put` for
+    ///   the errors), and again at every later call; `.closed`.
+    public mutating func put(_ segments: [ContextSegment]) async throws(StoreError) {
+        if let failure { throw failure }
+        try store.checkOpen()
+        if inFlight.count >= Self.maxInFlight { try await settleOldest() }
+        guard !segments.isEmpty else { return }
+        let store = store, previous = inFlight.last?.task
+        let task = Task<Outcome, Never> {
+            let prepared: Result<[WriteOperation]?, StoreError>
+            do throws(StoreError) { prepared = .success(try store.prepareIfHolding(segments)) } catch {
+                prepared = .failure(error)
+            }
+            if let previous {
+                guard case .stored = await previous.value else { return .skipped }
+            }
+            switch prepared {
+            case let .failure(error): return .failed(error)
+            case let .success(ops):
+                do throws(StoreError) { try await store.put(segments, prepared: ops) } catch { return .failed(error) }
+                return .stored
+            }
+        }
+        inFlight.append(InFlight(task: task, count: segments.count))
+    }
+
+    /// Waits for every batch handed over.
+    ///
+    /// - Throws: the first batch's failure, as `put` does.
+    public mutating func finish() async throws(StoreError) {
+        if let failure { throw failure }
+        while !inFlight.isEmpty { try await settleOldest() }
+    }
+
+    /// Waits for the oldest batch in flight; a failure is kept and thrown (batches are
+    /// settled in order, so the first failure found is the first one).
+    private mutating func settleOldest() async throws(StoreError) {
+        let f = inFlight.removeFirst()
+        switch await f.task.value {
+        case .stored:
+            stored += f.count
+        case .skipped:
+            break  // unreachable: its predecessor's failure was settled (and thrown) first
+        case let .failed(error):
+            failure = error
+            failedBatchSize = f.count
+            // The rest were never written (each waits for its predecessor): let them end.
+            for rest in inFlight { _ = await rest.task.value }
+            inFlight = []
+            throw error
+        }
+    }
+}
+
+extension ContextStore {
+    /// `prepare(segments)` on a handle that holds the store; nil on one that forwards (its
+    /// holder prepares what it is sent).
+    func prepareIfHolding(_ segments: [ContextSegment]) throws(StoreError) -> [WriteOperation]? {
+        guard case .holder = roles.withLock({ $0 }) else { return nil }
+        return try prepare(segments)
+    }
+
+    /// `put(segments)` with the local preparation done already (nil: none was).
+    func put(_ segments: [ContextSegment], prepared: [WriteOperation]?) async throws(StoreError) {
+        try checkOpen()
+        guard try await forwarded(.put(segments)) == nil else { return }
+        let ops: [WriteOperation]
+        if let prepared { ops = prepared } else { ops = try prepare(segments) }
+        _ = try await submit(to: try localWriter(), ops)
+    }
+}
