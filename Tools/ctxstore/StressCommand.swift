@@ -1,6 +1,7 @@
 import ArgumentParser
 import ContextStore
 import Foundation
+import Synchronization
 
 struct StressCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,6 +17,13 @@ struct StressCommand: AsyncParsableCommand {
             made from the ingested words (one to three words, a quarter with a filter) are timed \
             one by one, each returning total_matches and its top --top segments. Prints a table \
             (or --json) with rates, sizes and latency percentiles.
+
+            --replicate-to N makes N segments of those read (ten million from the corpus, \
+            say), deterministically: copy r = 1, 2, ... of a segment has "~r<r>" appended to \
+            its id and project (a copy's project is a new project) and " (replica <r>)" to its \
+            text. The copies are made as the writers need them, so memory holds the source \
+            once, whatever N. Peak resident memory is reported for ingest and for open plus \
+            searching.
 
             Optional phases, in this order, after those figures are taken:
 
@@ -49,6 +57,9 @@ struct StressCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Read segments from this NDJSON file instead of chunking files.", valueName: "FILE"))
     var ndjson: String?
     @Option(help: "Use at most this many segments.") var limit: Int?
+    @Option(help: ArgumentHelp("Ingest this many segments, replicating those read with varied ids, projects and texts.",
+                               valueName: "N"))
+    var replicateTo: Int?
     @Option(help: "Concurrent writers during ingest.") var writers = 8
     @Option(help: "Segments per put call.") var batch = 64
     @Option(help: "Durability: sync (fdatasync per group commit), periodic (every 100 ms) or buffered.")
@@ -85,6 +96,7 @@ struct StressCommand: AsyncParsableCommand {
         default: throw ValidationError("--durability must be sync, periodic or buffered")
         }
         guard writers >= 1, batch >= 1 else { throw ValidationError("--writers and --batch must be at least 1") }
+        if let replicateTo, replicateTo < 1 { throw ValidationError("--replicate-to must be at least 1") }
         if let churn, !(churn > 0 && churn <= 1) { throw ValidationError("--churn must be in (0, 1]") }
         guard compactionMBPerS >= 0, churnWriterRate >= 0 else {
             throw ValidationError("--compaction-mb-per-s and --churn-writer-rate must be 0 or more")
@@ -109,21 +121,27 @@ struct StressCommand: AsyncParsableCommand {
         }
         guard !segments.isEmpty else { throw CommandFailure("no segments found under \(source)") }
         let prepareSeconds = Date().timeIntervalSince(t0)
-        let textBytes = segments.reduce(0) { $0 + $1.text.utf8.count }
+        let replicas = Replicas(source: segments, count: replicateTo ?? segments.count)
 
         let store = try ContextStore.open(directory: options.directory, configuration: Configuration(durability: mode))
         let before = store.writeStatistics
-        let progress = ProgressBar("ingest", total: segments.count)
-        let chunks = stride(from: 0, to: segments.count, by: batch).map { Array(segments[$0..<min($0 + batch, segments.count)]) }
+        let progress = ProgressBar("ingest", total: replicas.count)
+        let batches = (replicas.count + batch - 1) / batch
+        let nextBatch = AtomicCounter()
+        let ingestedText = AtomicCounter()
+        let batchSize = batch
+        _ = ProcessMemory.resetPeak()
         let t1 = Date()
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for w in 0..<writers {
+            for _ in 0..<writers {
                 group.addTask {
-                    var i = w
-                    while i < chunks.count {
-                        try await store.put(chunks[i])
-                        progress.advance(by: chunks[i].count)
-                        i += writers
+                    while true {
+                        let b = nextBatch.add(1)
+                        guard b < batches else { return }
+                        let chunk = replicas.segments(b * batchSize ..< min((b + 1) * batchSize, replicas.count))
+                        try await store.put(chunk)
+                        ingestedText.add(chunk.reduce(0) { $0 + $1.text.utf8.count })
+                        progress.advance(by: chunk.count)
                     }
                 }
             }
@@ -133,10 +151,12 @@ struct StressCommand: AsyncParsableCommand {
         let ingestSeconds = Date().timeIntervalSince(t1)
         progress.finish()
         let after = store.writeStatistics
-
         store.close()
+        let ingestPeakMB = ProcessMemory.peakMB ?? 0
+        let textBytes = ingestedText.value
 
         // Open time: a fresh open (replays only the unindexed tail) plus a first query.
+        _ = ProcessMemory.resetPeak()
         let tOpen = Date()
         let reopened = try ContextStore.open(directory: options.directory, configuration: Configuration(durability: mode))
         let openSeconds = Date().timeIntervalSince(tOpen)
@@ -162,14 +182,15 @@ struct StressCommand: AsyncParsableCommand {
         for t in try reopened.allTotals() { scanned += t.totals.segments }
         let scanSeconds = Date().timeIntervalSince(t2)
         reopened.close()
+        let searchPeakMB = ProcessMemory.peakMB ?? 0
 
         let storeBytes = directorySize(options.directory)
         let results: [(String, String, Any)] = [
-            ("segments", "\(segments.count)", segments.count),
+            ("segments", "\(replicas.count)", replicas.count),
             ("text MB", fmt(Double(textBytes) / 1e6), Double(textBytes) / 1e6),
             ("prepare s", fmt(prepareSeconds), prepareSeconds),
             ("ingest s", fmt(ingestSeconds), ingestSeconds),
-            ("ingest segments/s", fmt(Double(segments.count) / ingestSeconds, 0), Double(segments.count) / ingestSeconds),
+            ("ingest segments/s", fmt(Double(replicas.count) / ingestSeconds, 0), Double(replicas.count) / ingestSeconds),
             ("ingest MB/s", fmt(Double(textBytes) / 1e6 / ingestSeconds), Double(textBytes) / 1e6 / ingestSeconds),
             ("group commits", "\(after.groups - before.groups)", after.groups - before.groups),
             ("fdatasyncs", "\(after.syncs - before.syncs)", after.syncs - before.syncs),
@@ -184,6 +205,8 @@ struct StressCommand: AsyncParsableCommand {
             ("search p99 ms", fmt(pct(0.99) / 1000, 3), pct(0.99) / 1000),
             ("store MB", fmt(Double(storeBytes) / 1e6), Double(storeBytes) / 1e6),
             ("store / text", fmt(Double(storeBytes) / Double(textBytes), 3), Double(storeBytes) / Double(textBytes)),
+            ("ingest peak RSS MB", fmt(ingestPeakMB, 0), ingestPeakMB),
+            ("open + search peak RSS MB", fmt(searchPeakMB, 0), searchPeakMB),
         ]
 
         // The optional phases; a failure is reported in the phase's place (the figures taken
@@ -266,4 +289,37 @@ enum SearchWorkload {
         }
         return out
     }
+}
+
+/// `--replicate-to`: segment `i` of `count` is copy `i / source.count` of source segment
+/// `i % source.count`; copy 0 is the source itself, copy r > 0 has "~r<r>" appended to its
+/// id and project and " (replica <r>)" to its text (its token count is counted again).
+/// Made on demand, so memory holds the source once.
+struct Replicas: Sendable {
+    let source: [ContextSegment]
+    let count: Int
+
+    func segments(_ range: Range<Int>) -> [ContextSegment] {
+        range.map { i in
+            let r = i / source.count
+            var s = source[i % source.count]
+            guard r > 0 else { return s }
+            s.segmentID += "~r\(r)"
+            s.projectID += "~r\(r)"
+            s.text += " (replica \(r))"
+            s.tokens = nil
+            s.tokensComputedAt = nil
+            s.textHash = nil
+            return s
+        }
+    }
+}
+
+/// A counter shared by tasks.
+final class AtomicCounter: Sendable {
+    private let atomic = Atomic<Int>(0)
+    /// Adds `n`; returns the value before.
+    @discardableResult
+    func add(_ n: Int) -> Int { atomic.wrappingAdd(n, ordering: .relaxed).oldValue }
+    var value: Int { atomic.load(ordering: .relaxed) }
 }
