@@ -292,7 +292,7 @@ public final class ContextStore: Sendable {
     func submit(to writer: WriteQueue, _ ops: [WriteOperation]) async throws(StoreError) -> [RecordLocation] {
         if ops.isEmpty { return [] }
         let result = await withCheckedContinuation { (c: CheckedContinuation<Result<[RecordLocation], StoreError>, Never>) in
-            writer.submit(.append(ops) { c.resume(returning: $0) })
+            writer.submit(.append(ops, chain: nil) { c.resume(returning: $0) })
         }
         return try result.get()
     }

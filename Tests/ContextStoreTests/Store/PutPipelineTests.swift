@@ -59,3 +59,39 @@ import Testing
         #expect(try store.get(project: "p", ids: ["later"]).isEmpty)
     }
 }
+
+/// A full disk at the writer (the third write to the project's log) fails one batch of a
+/// pipeline while later batches are already queued behind it: they are failed unwritten
+/// (the store stays writable, so without the chain they would be stored), and exactly the
+/// batches before the failed one survive a reopen.
+/// (In the serialized suite: the fault injector is process-wide.)
+extension FaultInjectionTests {
+    @Test func aPipelineBatchThatFindsTheDiskFullStopsTheBatchesQueuedBehindIt() async throws {
+        let tmp = TempDir("put-pipeline-enospc"); defer { tmp.cleanup() }
+        let dir = tmp.sub("s")
+        // No seal or roll comes near: the third write to the log is a group's frames.
+        var c = Configuration()
+        c.autoCompaction = false
+        let store = try ContextStore.open(directory: dir, configuration: c)
+        try await store.put([FaultInjectionTests.segment("first")])
+        SystemCallFaults.install(SystemCallFault(.pwrite, nth: 3, errno: ENOSPC, scope: dir + "/projects/0000000000000001/log"))
+        var pipeline = PutPipeline(store: store)
+        var thrown: StoreError?
+        for k in 0..<30 {
+            do { try await pipeline.put((0..<3).map { FaultInjectionTests.segment("b\(k)-\($0)") }) } catch { thrown = error; break }
+        }
+        if thrown == nil { do { try await pipeline.finish() } catch { thrown = error } }
+        let fired = SystemCallFaults.remove().fired
+        #expect(fired && thrown != nil, "a batch failed: \(String(describing: thrown))")
+        let stored = pipeline.stored
+        #expect(stored % 3 == 0 && stored < 90 && pipeline.failedBatchSize == 3)
+        // Still writable: the failed write was cut back.
+        try await store.put([FaultInjectionTests.segment("after")])
+        store.close()
+        let again = try ContextStore.open(directory: dir, configuration: c)
+        defer { again.close() }
+        let ids = Set(try again.scan(project: "p").map(\.segmentID))
+        let expected = Set((0..<stored / 3).flatMap { k in (0..<3).map { "b\(k)-\($0)" } } + ["first", "after"])
+        #expect(ids == expected, "exactly the first \(stored) of the pipeline: \(ids.subtracting(expected).sorted().prefix(6))")
+    }
+}

@@ -55,7 +55,7 @@ struct GroupCommit {
         // publish a MANIFEST (a rebuilt index), which no undo may take back.
         do throws(StoreError) {
             var seen = Set<Int>()
-            for case let .append(ops, _) in run {
+            for case let .append(ops, _, _) in run {
                 for op in ops {
                     if let p = state.slot(of: op.projectID), seen.insert(p).inserted { try state.ensureLoaded(p) }
                 }
@@ -154,7 +154,7 @@ struct GroupCommit {
             case .sync, .control, .load:  // `WriteQueue` keeps control and load requests out of runs
                 wantsSync = true
                 refs.append([])
-            case let .append(ops, _):
+            case let .append(ops, _, _):
                 var mine: [Ref] = []
                 mine.reserveCapacity(ops.count)
                 for op in ops {
@@ -239,7 +239,7 @@ struct GroupCommit {
         var byProject: [Int: [(IndexOperation, RecordLocation)]] = [:]
         var order: [Int] = []
         for (r, request) in run.enumerated() {
-            guard case let .append(ops, _) = request else { continue }
+            guard case let .append(ops, _, _) = request else { continue }
             for (i, op) in ops.enumerated() {
                 let p = refs[r][i].slot
                 if byProject[p] == nil { order.append(p) }

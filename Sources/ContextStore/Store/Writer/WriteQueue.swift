@@ -235,6 +235,14 @@ final class WriteQueue: @unchecked Sendable {
             for r in run { r.completion(.failure(.readOnlyAfterFailure(cause: f))) }
             return
         }
+        // An append whose chain already failed is not written (the chain stays a prefix).
+        var run = run
+        run.removeAll { r in
+            guard let link = r.chain, let failure = link.chain.failure(before: link.position) else { return false }
+            r.completion(.failure(failure))
+            return true
+        }
+        if run.isEmpty { return }
         let outcome: GroupCommit.Outcome
         do throws(GroupCommit.Failure) {
             outcome = try GroupCommit(state: state).write(run)
@@ -242,7 +250,10 @@ final class WriteQueue: @unchecked Sendable {
             // Undone (nothing of the run is stored) unless the error says otherwise
             // (`notAcknowledged`); read-only unless it was a write that could be undone.
             if error.latch { fail(error.error) }
-            for r in run { r.completion(.failure(error.error)) }
+            for r in run {
+                if let link = r.chain { link.chain.fail(error.error, at: link.position) }
+                r.completion(.failure(error.error))
+            }
             return
         }
         // A seal that failed after the run was stored: the records are acknowledged, and
