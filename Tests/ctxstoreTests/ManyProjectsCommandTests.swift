@@ -68,14 +68,18 @@ import Testing
             expect(status == 0, "\(label): status \(status): \(err.suffix(500))")
             return out
         }
+        /// A search of one project (`k`'s), of every project, and the per-project totals.
+        func reads(_ prefix: String, project k: Int) throws {
+            let one = try step(prefix + "search one project", ["search", "--project", "proj-\(k)", "--query", "word\(k)", "--json"])
+            expect(one.contains("\"s\(k)\""), "\(one.prefix(300))")
+            let all = try step(prefix + "search every project", ["search", "--query", "common", "--limit", "5", "--json"])
+            expect(all.contains("\"total_matches\":\(n)") || all.contains("\"total_matches\": \(n)"), "\(all.prefix(300))")
+            let stats = try step(prefix + "stats", ["stats", "--json"])
+            expect(stats.contains("proj-\(n - 1)"), "\(stats.prefix(300))")
+        }
         _ = try step("put", ["put", "--batch", "5000"], stdin: Data(input.utf8))
         // Reopened by every command from here on.
-        let one = try step("search one project", ["search", "--project", "proj-\(n - 7)", "--query", "word\(n - 7)", "--json"])
-        expect(one.contains("\"s\(n - 7)\""), "\(one.prefix(300))")
-        let all = try step("search every project", ["search", "--query", "common", "--limit", "5", "--json"])
-        expect(all.contains("\"total_matches\":\(n)") || all.contains("\"total_matches\": \(n)"), "\(all.prefix(300))")
-        let stats = try step("stats", ["stats", "--json"])
-        expect(stats.contains("proj-\(n - 1)"), "\(stats.prefix(300))")
+        try reads("", project: n - 7)
         _ = try step("put more into an old project", ["put"], stdin: Data(
             #"{"segment_id":"late","text":"many projects late","type":"note","project_id":"proj-3","created_at":"2026-01-01T00:00:00","last_touched_at":"2026-01-01T00:00:00"}"#.utf8 + Data("\n".utf8)))
         _ = try step("compact", ["compact", "--json"])
@@ -87,12 +91,7 @@ import Testing
         // holding a bounded number of files of the store.
         let holder = try ContextStore.open(directory: store)
         defer { holder.close() }
-        let held = try step("reader: search one project", ["search", "--project", "proj-\(n - 9)", "--query", "word\(n - 9)", "--json"])
-        expect(held.contains("\"s\(n - 9)\""), "\(held.prefix(300))")
-        let heldAll = try step("reader: search every project", ["search", "--query", "common", "--limit", "5", "--json"])
-        expect(heldAll.contains("\"total_matches\":\(n)") || heldAll.contains("\"total_matches\": \(n)"), "\(heldAll.prefix(300))")
-        let heldStats = try step("reader: stats", ["stats", "--json"])
-        expect(heldStats.contains("proj-\(n - 1)"), "\(heldStats.prefix(300))")
+        try reads("reader: ", project: n - 9)
         _ = try step("forwarded put", ["put"], stdin: Data(
             #"{"segment_id":"beside","text":"many projects beside","type":"note","project_id":"proj-5","created_at":"2026-01-01T00:00:00","last_touched_at":"2026-01-01T00:00:00"}"#.utf8 + Data("\n".utf8)))
         let forwarded = try step("reader: get the forwarded write", ["get", "--project", "proj-5", "beside", "--json"])

@@ -63,8 +63,10 @@ final class FileLifetimes: Sendable {
 
     /// Takes `keys` back out of retirement (a reader view dropped a project and loads it
     /// again while an old pin keeps its files pending): their last unpin deletes nothing.
-    func revive(_ keys: [Key]) {
-        state.withLock { s in for k in keys { s.pending.remove(k) } }
+    /// Returns those that were pending (to retire again if the load fails).
+    @discardableResult
+    func revive(_ keys: [Key]) -> [Key] {
+        state.withLock { s in keys.filter { s.pending.remove($0) != nil } }
     }
 
     /// Retired files still waiting for readers (for tests and stats).

@@ -225,16 +225,32 @@ final class Follower: @unchecked Sendable {
 
     /// Loads a project from its MANIFEST entry: holds its files, maps its index files, reads
     /// its deletion files, and replays its log from `indexedThrough` to the last whole batch.
+    /// A load that fails lets go of the files it took hold of (the next attempt, from a
+    /// newer MANIFEST, may name others: held ones would never be let go).
     private func load(_ project: Manifest.ProjectEntry) throws(StoreError) -> Tracked {
-        guard let active = project.files.last, !active.sealed else {
-            throw .corruption(file: layout.manifest, offset: 0, reason: "project \(project.number) has no active log file")
-        }
         let paths = project.indexes.map { layout.indexFile(project: project.number, index: $0.number) }
             + project.files.map { layout.logFile(project: project.number, file: $0.number) }
         // A log file retired when this project was dropped, and still pinned by a reader,
         // is in use again: its last unpin must not let go of the hold taken here.
-        view.lifetimes.revive(project.files.map { FileLifetimes.Key(project: project.number, file: $0.number) })
-        do throws(IOError) { for p in paths { try pins.hold(p) } } catch { throw StoreError(error) }
+        let revived = view.lifetimes.revive(project.files.map { FileLifetimes.Key(project: project.number, file: $0.number) })
+        var newlyHeld: [String] = []
+        do throws(StoreError) {
+            return try load(project, holding: paths, newlyHeld: &newlyHeld)
+        } catch {
+            for p in newlyHeld { pins.release(p) }
+            view.lifetimes.retire(revived)
+            throw error
+        }
+    }
+
+    private func load(_ project: Manifest.ProjectEntry, holding paths: [String],
+                      newlyHeld: inout [String]) throws(StoreError) -> Tracked {
+        guard let active = project.files.last, !active.sealed else {
+            throw .corruption(file: layout.manifest, offset: 0, reason: "project \(project.number) has no active log file")
+        }
+        do throws(IOError) {
+            for p in paths where try pins.hold(p) { newlyHeld.append(p) }
+        } catch { throw StoreError(error) }
         var pair: IndexPair
         var start = project.indexedThrough
         do throws(StoreError) {

@@ -4,12 +4,18 @@
 final class ReaderFilePins: Sendable {
     private let held = Locked<[String: SharedFileLock]>([:])
 
-    /// Holds `path` (no-op if held already). Throws `ENOENT` when the holder removed it
-    /// meanwhile: the MANIFEST read is stale and must be read again.
-    func hold(_ path: String) throws(IOError) {
-        if held.withLock({ $0[path] != nil }) { return }
+    /// Holds `path` (no-op if held already); returns whether it was not held before.
+    /// Throws `ENOENT` when the holder removed it meanwhile: the MANIFEST read is stale and
+    /// must be read again.
+    @discardableResult
+    func hold(_ path: String) throws(IOError) -> Bool {
+        if held.withLock({ $0[path] != nil }) { return false }
         let lock = try SharedFileLock(path: path)
-        held.withLock { $0[path] = lock }
+        return held.withLock { h in
+            guard h[path] == nil else { return false }
+            h[path] = lock
+            return true
+        }
     }
 
     /// Lets go of `path` (the descriptor closes once no one uses it).
