@@ -12,7 +12,20 @@ final class MappedFile: @unchecked Sendable {
     let bytes: UnsafeRawBufferPointer
     let path: String
 
-    init(path: String, count: Int) throws(IOError) {
+    /// Maps the first `count` bytes of `path`.
+    convenience init(path: String, count: Int) throws(IOError) {
+        try self.init(path: path, count: Optional(count))
+    }
+
+    /// Maps the whole file as it is now: its size is taken from the descriptor that is
+    /// mapped, so a file renamed over `path` meanwhile (a MANIFEST publish) gives the size
+    /// and the bytes of one and the same file.
+    convenience init(path: String) throws(IOError) {
+        try self.init(path: path, count: nil)
+    }
+
+    /// `count` nil: the size of the opened file.
+    private init(path: String, count: Int?) throws(IOError) {
         self.path = path
         if count == 0 {
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
@@ -22,16 +35,22 @@ final class MappedFile: @unchecked Sendable {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw IOError(op: "open", path: path, errno: errno) }
         defer { close(fd) }
+        let length: Int
+        if let count {
+            length = count
+        } else {
+            var st = stat()
+            if fstat(fd, &st) != 0 { throw IOError(op: "fstat", path: path, errno: errno) }
+            length = Int(st.st_size)
+        }
+        if length == 0 {
+            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+            return
+        }
         if let e = SystemCallFaults.check(.mmap, path) { throw IOError(op: "mmap", path: path, errno: e) }
-        let p = mmap(nil, count, PROT_READ, MAP_SHARED, fd, 0)
+        let p = mmap(nil, length, PROT_READ, MAP_SHARED, fd, 0)
         guard let p, p != MAP_FAILED else { throw IOError(op: "mmap", path: path, errno: errno) }
-        bytes = UnsafeRawBufferPointer(start: p, count: count)
-    }
-
-    /// Maps the whole file as it is now.
-    convenience init(path: String) throws(IOError) {
-        let size = try FileSystem.fileSize(path)
-        try self.init(path: path, count: Int(size))
+        bytes = UnsafeRawBufferPointer(start: p, count: length)
     }
 
     deinit {
