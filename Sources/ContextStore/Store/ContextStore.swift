@@ -200,8 +200,16 @@ public final class ContextStore: Sendable {
     public func put(_ segments: [ContextSegment]) async throws(StoreError) {
         try checkOpen()
         if segments.isEmpty { return }
+        try await put(segments, prepared: nil)
+    }
+
+    /// `put(segments)` with the local preparation done already (nil: none was).
+    func put(_ segments: [ContextSegment], prepared: [WriteOperation]?) async throws(StoreError) {
+        try checkOpen()
         guard try await forwarded(.put(segments)) == nil else { return }
-        _ = try await submit(to: try localWriter(), try prepare(segments))
+        let ops: [WriteOperation]
+        if let prepared { ops = prepared } else { ops = try prepare(segments) }
+        _ = try await submit(to: try localWriter(), ops)
     }
 
     /// Everything a write does before the writer (on the caller's thread): validation,

@@ -147,13 +147,4 @@ extension ContextStore {
             completion(.failure(error))
         }
     }
-
-    /// `put(segments)` with the local preparation done already (nil: none was).
-    func put(_ segments: [ContextSegment], prepared: [WriteOperation]?) async throws(StoreError) {
-        try checkOpen()
-        guard try await forwarded(.put(segments)) == nil else { return }
-        let ops: [WriteOperation]
-        if let prepared { ops = prepared } else { ops = try prepare(segments) }
-        _ = try await submit(to: try localWriter(), ops)
-    }
 }

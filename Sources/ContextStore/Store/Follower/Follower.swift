@@ -92,21 +92,22 @@ final class Follower: @unchecked Sendable {
     /// Cost: reads the MANIFEST; per project, the new log batches (or, for a project the
     /// holder sealed or compacted, its index file headers, deletion files and memtable tail).
     func refresh() throws(StoreError) {
-        try lock.withLockTyped { () throws(StoreError) in
-            var attempt = 0
-            while true {
-                let manifest = try currentManifest()
-                do throws(StoreError) {
-                    try catchUp(manifest)
-                    return
-                } catch {
-                    attempt += 1
-                    // A file named by our MANIFEST vanished, or a deletion file was replaced:
-                    // the holder moved on. Anything else, with the MANIFEST unchanged, is real.
-                    let now = try? Recovery.readManifest(layout.manifest)
-                    if attempt < Self.attempts, now?.publishNumber != manifest.publishNumber { continue }
-                    throw error
-                }
+        try lock.withLockTyped { () throws(StoreError) in try whileTheManifestMovesOn(catchUp) }
+    }
+
+    /// Runs `body` on the MANIFEST as it is now; when it fails and the MANIFEST has changed
+    /// meanwhile (a file it named vanished, a deletion file was replaced: the holder moved
+    /// on), runs it again on the new one, up to `attempts` times. A failure with the
+    /// MANIFEST unchanged is real, and thrown. Called under `lock`.
+    private func whileTheManifestMovesOn<T>(_ body: (Manifest) throws(StoreError) -> T) throws(StoreError) -> T {
+        var attempt = 0
+        while true {
+            let manifest = try currentManifest()
+            do throws(StoreError) { return try body(manifest) } catch {
+                attempt += 1
+                let now = try? Recovery.readManifest(layout.manifest)
+                if attempt < Self.attempts, now?.publishNumber != manifest.publishNumber { continue }
+                throw error
             }
         }
     }
@@ -175,9 +176,7 @@ final class Follower: @unchecked Sendable {
     /// if there is no room), from the MANIFEST as it is now. Nil if no such project.
     private func loadOnDemand(_ id: String) throws(StoreError) -> IndexPair? {
         try lock.withLockTyped { () throws(StoreError) -> IndexPair? in
-            var attempt = 0
-            while true {
-                let manifest = try currentManifest()
+            try whileTheManifestMovesOn { (manifest) throws(StoreError) -> IndexPair? in
                 guard let slot = lastManifest!.slots[ByteKey(id)] else { return nil }
                 let project = manifest.projects[slot]
                 if let t = tracked[project.number] {
@@ -188,15 +187,8 @@ final class Follower: @unchecked Sendable {
                     return t.pair
                 }
                 makeRoom(for: project)
-                do throws(StoreError) {
-                    try loadAndPublish(project)
-                    return tracked[project.number]!.pair
-                } catch {
-                    attempt += 1
-                    let now = try? Recovery.readManifest(layout.manifest)
-                    if attempt < Self.attempts, now?.publishNumber != manifest.publishNumber { continue }
-                    throw error
-                }
+                try loadAndPublish(project)
+                return tracked[project.number]!.pair
             }
         }
     }

@@ -64,14 +64,21 @@ final class WriteQueue: @unchecked Sendable {
 
     /// `perform` for threads that are not in a task (the compactor): blocks until done.
     func performBlocking<T: Sendable>(_ body: @escaping @Sendable (StoreState) throws(StoreError) -> T) throws(StoreError) -> T {
+        try Self.waitBlocking { completion in submitControl(session: nil, body, completion) }.get()
+    }
+
+    /// Starts work with `start`, which must call the completion it is given exactly once
+    /// (on any thread), and blocks the calling thread until it has: its result.
+    private static func waitBlocking<T: Sendable>(
+        _ start: (@escaping @Sendable (Result<T, StoreError>) -> Void) -> Void
+    ) -> Result<T, StoreError> {
         let done = ConditionLock()
         nonisolated(unsafe) var result: Result<T, StoreError>? = nil
-        submitControl(session: nil, body) { r in done.withLock { result = r; done.broadcast() } }
-        let r = done.withLock { () -> Result<T, StoreError> in
+        start { r in done.withLock { result = r; done.broadcast() } }
+        return done.withLock { () -> Result<T, StoreError> in
             while result == nil { done.wait() }
             return result!
         }
-        return try r.get()
     }
 
     /// Enqueues `body` as a control request whose result goes to `completion`, which is
@@ -94,30 +101,23 @@ final class WriteQueue: @unchecked Sendable {
     /// Loads project `projectID` for a reader and returns its index (nil: no such project).
     /// Blocks until the writer thread has done it.
     func load(projectID: String) throws(StoreError) -> IndexPair? {
-        let done = ConditionLock()
-        nonisolated(unsafe) var result: Result<IndexPair?, StoreError>? = nil
-        let request = WriteRequest.load { [self] state in
-            let r: Result<IndexPair?, StoreError>
-            if let p = state.slot(of: projectID) {
+        try Self.waitBlocking { (completion: @escaping @Sendable (Result<IndexPair?, StoreError>) -> Void) in
+            let request = WriteRequest.load { [self] state in
+                guard let p = state.slot(of: projectID) else { return completion(.success(nil)) }
                 let writable = lock.withLock { failure == nil }
-                do throws(StoreError) { r = .success(try state.ensureLoaded(p, writable: writable)) } catch { r = .failure(error) }
-            } else {
-                r = .success(nil)
+                do throws(StoreError) { completion(.success(try state.ensureLoaded(p, writable: writable))) } catch {
+                    completion(.failure(error))
+                }
             }
-            done.withLock { result = r; done.broadcast() }
-        }
-        let refused: StoreError? = lock.withLock {
-            if closing { return .closed }
-            queue.append(request)
-            lock.broadcast()
-            return nil
-        }
-        if let refused { throw refused }
-        let r = done.withLock { () -> Result<IndexPair?, StoreError> in
-            while result == nil { done.wait() }
-            return result!
-        }
-        return try r.get()
+            // Taken even while read-only after a failure (reads go on then), not once closing.
+            let refused: StoreError? = lock.withLock {
+                if closing { return .closed }
+                queue.append(request)
+                lock.broadcast()
+                return nil
+            }
+            if let refused { completion(.failure(refused)) }
+        }.get()
     }
 
     /// Stops the thread after everything queued is written and synced (and the memtables
