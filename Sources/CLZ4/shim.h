@@ -1,4 +1,6 @@
 #ifndef CLZ4_SHIM_H
 #define CLZ4_SHIM_H
 #include <lz4.h>
+#include <lz4hc.h>
+#include <lz4hc.h>
 #endif

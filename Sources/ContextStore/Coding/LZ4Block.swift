@@ -2,19 +2,31 @@ import CLZ4
 
 /// LZ4 block compression (the system liblz4) for log batches. Batches, not single records,
 /// are the unit: on the real corpus the ratio is 1.58 over 400-byte records and 2.64 over
-/// 16 KiB blocks.
+/// 16 KiB blocks. Level 0 is LZ4's fast compressor; levels 1 to 12 are LZ4 HC, which writes
+/// the same block format (one decoder reads both) about 12% smaller on the corpus at level
+/// 3, for about three times the compression time.
 enum LZ4Block {
+    /// The highest LZ4 HC level.
+    static let maxLevel = Int(LZ4HC_CLEVEL_MAX)
+
     /// The largest input LZ4's block API accepts.
     static let maxInputSize = Int(LZ4_MAX_INPUT_SIZE)
 
-    /// Compresses `input` and appends the result to `output`; returns the compressed size.
-    static func compress(_ input: UnsafeRawBufferPointer, appendingTo output: inout [UInt8]) -> Int {
-        precondition(input.count <= maxInputSize)
+    /// Compresses `input` at `level` (0: fast; 1...12: HC) and appends the result to
+    /// `output`; returns the compressed size.
+    static func compress(_ input: UnsafeRawBufferPointer, level: Int = 0, appendingTo output: inout [UInt8]) -> Int {
+        precondition(input.count <= maxInputSize && level >= 0 && level <= maxLevel)
         let bound = Int(LZ4_compressBound(Int32(input.count)))
         let start = output.count
         output.append(contentsOf: repeatElement(0, count: bound))
         let written = output.withUnsafeMutableBytes { out -> Int32 in
             guard input.count > 0 else { return 0 }
+            if level > 0 {
+                return LZ4_compress_HC(
+                    input.baseAddress!.assumingMemoryBound(to: CChar.self),
+                    out.baseAddress!.advanced(by: start).assumingMemoryBound(to: CChar.self),
+                    Int32(input.count), Int32(bound), Int32(level))
+            }
             return LZ4_compress_default(
                 input.baseAddress!.assumingMemoryBound(to: CChar.self),
                 out.baseAddress!.advanced(by: start).assumingMemoryBound(to: CChar.self),

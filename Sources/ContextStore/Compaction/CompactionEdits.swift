@@ -69,7 +69,8 @@ enum CompactionEdits {
                               storeUUID: state.manifest.storeUUID, firstInput: range.lowerBound, inputs: inputs,
                               dropTombstones: range.lowerBound == 0,
                               outputFiles: (0..<UInt32(reserve)).map { first + $0 }, outputIndex: index,
-                              logFileSize: configuration.logFileSize, batchTargetBytes: configuration.batchTargetBytes)
+                              logFileSize: configuration.logFileSize, batchTargetBytes: configuration.batchTargetBytes,
+                              logCompressionLevel: configuration.logCompressionLevel)
     }
 
     /// The edit that swaps a job's output in for its inputs: deaths since the plan move to

@@ -2,12 +2,13 @@
 /// stay those of the memtable. The file is written whole, synced, and its directory synced,
 /// before any manifest names it.
 ///
-/// `formatVersion` 1 writes the old layout (no parts or fields, no block maxima, analyzer
-/// version 0): only tests ask for it, to check that such files are still read and rebuilt.
+/// `formatVersion` below the current one writes an older layout (1: no parts or fields, no
+/// block maxima, analyzer version 0; 2: varint postings and plain dictionaries): only tests
+/// ask for them, to check that such files are still read and rebuilt.
 enum IndexFileEncoder {
     static func encode(_ m: MemTable, number: UInt32, project: UInt64, formatVersion: UInt16 = IndexFormat.version) -> [UInt8] {
         precondition(formatVersion >= IndexFormat.oldestReadableVersion && formatVersion <= IndexFormat.version)
-        let current = formatVersion == IndexFormat.version
+        let current = formatVersion >= 2  // parts, fields, norms and block maxima
         var out: [UInt8] = []
         out.reserveCapacity(m.docCount * 64 + m.terms.arena.count * 2 + 4096)
         var w = ByteWriter(capacity: IndexFormat.headerSize)
@@ -80,13 +81,14 @@ enum IndexFileEncoder {
         postings.reserveCapacity(m.terms.arena.count * 3)
         let docs = m.docs
         let words: ((UInt32) -> UInt32)? = current ? { Ranking.clampedWords(docs[Int($0)].words) } : nil
-        let termDict = dictionary(m.terms, lists: m.postings, words: words, postings: &postings)
+        let v = formatVersion
+        let termDict = dictionary(m.terms, lists: m.postings, words: words, format: v, postings: &postings)
         var metaDicts: [[UInt8]] = []
         for f in MetaField.allCases {
-            metaDicts.append(dictionary(m.meta[f.rawValue], lists: m.metaPostings[f.rawValue], words: nil, postings: &postings))
+            metaDicts.append(dictionary(m.meta[f.rawValue], lists: m.metaPostings[f.rawValue], words: nil, format: v, postings: &postings))
         }
-        let partDict = current ? dictionary(m.parts, lists: m.partPostings, words: words, postings: &postings) : []
-        let fieldDict = current ? dictionary(m.fields, lists: m.fieldPostings, words: nil, postings: &postings) : []
+        let partDict = current ? dictionary(m.parts, lists: m.partPostings, words: words, format: v, postings: &postings) : []
+        let fieldDict = current ? dictionary(m.fields, lists: m.fieldPostings, words: nil, format: v, postings: &postings) : []
         section { $0 += termDict }
         section { $0 += postings }
         for d in metaDicts { section { $0 += d } }
@@ -117,23 +119,21 @@ enum IndexFileEncoder {
         return out
     }
 
-    /// `count u32 | key offsets u32[count + 1] | (postings offset u64, df u32)[count] | keys`
-    /// with keys in byte order. `words` given: the lists carry block maxima.
+    /// A dictionary with its postings appended to `postings`: front-coded from format 3 on
+    /// (`FrontCodedDictionary`), before that `count u32 | key offsets u32[count + 1] |
+    /// (postings offset u64, df u32)[count] | keys`; keys in byte order. `words` given: the
+    /// lists carry block maxima.
     private static func dictionary(_ table: TermTable, lists: PostingsPool, words: ((UInt32) -> UInt32)?,
-                                   postings: inout [UInt8]) -> [UInt8] {
+                                   format: UInt16, postings: inout [UInt8]) -> [UInt8] {
         let count = table.count
         let order = (0..<count).sorted { a, b in
             table.withBytes(a) { x in table.withBytes(b) { y in compareBytes(x, y) < 0 } }
         }
-        var w = ByteWriter(capacity: 8 + count * 20 + table.arena.count)
-        w.u32(UInt32(count))
-        var offset: UInt32 = 0
-        w.u32(0)
-        for t in order { offset += UInt32(table.bytes(t).count); w.u32(offset) }
+        var entries: [FrontCodedDictionary.Entry] = []
+        entries.reserveCapacity(count)
         var docs: [UInt32] = [], tfs: [UInt32] = []
         for t in order {
-            w.u64(UInt64(postings.count))
-            w.u32(UInt32(lists.count(t)))
+            let start = postings.count
             // Gathered from the pool's blocks into one run: the codec's blocks of 128
             // do not line up with the pool's.
             docs.removeAll(keepingCapacity: true)
@@ -144,13 +144,21 @@ enum IndexFileEncoder {
             }
             docs.withUnsafeBufferPointer { d in
                 if lists.hasFreqs {
-                    tfs.withUnsafeBufferPointer { PostingsCodec.encode(docs: d, tfs: $0, words: words, into: &postings) }
+                    tfs.withUnsafeBufferPointer { PostingsCodec.encode(docs: d, tfs: $0, words: words, format: format, into: &postings) }
                 } else {
-                    PostingsCodec.encode(docs: d, tfs: nil, words: words, into: &postings)
+                    PostingsCodec.encode(docs: d, tfs: nil, words: words, format: format, into: &postings)
                 }
             }
+            entries.append(.init(key: Array(table.bytes(t)), df: lists.count(t), postingsOffset: start, listLength: postings.count - start))
         }
-        for t in order { w.raw(table.bytes(t)) }
+        if format >= 3 { return FrontCodedDictionary.encode(entries) }
+        var w = ByteWriter(capacity: 8 + count * 20 + table.arena.count)
+        w.u32(UInt32(count))
+        var offset: UInt32 = 0
+        w.u32(0)
+        for e in entries { offset += UInt32(e.key.count); w.u32(offset) }
+        for e in entries { w.u64(UInt64(e.postingsOffset)); w.u32(UInt32(e.df)) }
+        for e in entries { w.raw(e.key) }
         return w.bytes
     }
 

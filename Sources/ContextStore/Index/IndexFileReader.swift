@@ -231,6 +231,10 @@ final class IndexFileReader: @unchecked Sendable {
     /// The postings list (bytes, df) of `key` in dictionary section `s`.
     private func lookup(_ s: IndexFormat.Section, _ key: UnsafeRawBufferPointer) -> (UnsafeRawBufferPointer, Int)? {
         let d = section(s)
+        if formatVersion >= 3 {
+            guard let dict = FrontCodedDictionary.Reader(d), let e = dict.find(key) else { return nil }
+            return list(offset: e.offset, length: e.length, df: e.df)
+        }
         guard d.count >= 4 else { return nil }
         let count = Int(UInt32(littleEndian: d.loadUnaligned(fromByteOffset: 0, as: UInt32.self)))
         let offsetsAt = 4, entriesAt = 4 + (count + 1) * 4, keysAt = entriesAt + count * 12
@@ -258,12 +262,16 @@ final class IndexFileReader: @unchecked Sendable {
         return nil
     }
 
+    /// A format 3 list: exactly its bytes of the postings section, nil when out of bounds.
+    private func list(offset: Int, length: Int, df: Int) -> (UnsafeRawBufferPointer, Int)? {
+        let p = section(.postings)
+        guard offset <= p.count, length <= p.count - offset, df > 0 else { return nil }
+        return (UnsafeRawBufferPointer(rebasing: p[offset..<(offset + length)]), df)
+    }
+
     func term(_ key: UnsafeRawBufferPointer) -> (list: UnsafeRawBufferPointer, df: Int)? {
         lookup(.terms, key).map { ($0.0, $0.1) }
     }
-
-    /// Whether the lists of the terms and parts dictionaries carry block maxima.
-    var hasBlockMaxima: Bool { formatVersion >= 2 }
 
     /// A part's postings (format 2 on; nil in older files).
     func part(_ key: UnsafeRawBufferPointer) -> (list: UnsafeRawBufferPointer, df: Int)? {
@@ -283,6 +291,13 @@ final class IndexFileReader: @unchecked Sendable {
                     _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer, Int) -> Bool) {
         guard dictionary.rawValue < sections.count else { return }
         let d = section(dictionary)
+        if formatVersion >= 3 {
+            FrontCodedDictionary.Reader(d)?.forEach(withPrefix: prefix) { e in
+                guard let (list, df) = list(offset: e.postingsOffset, length: e.listLength, df: e.df) else { return true }
+                return e.key.withUnsafeBytes { body($0, list, df) }
+            }
+            return
+        }
         guard d.count >= 4 else { return }
         let count = Int(UInt32(littleEndian: d.loadUnaligned(fromByteOffset: 0, as: UInt32.self)))
         let offsetsAt = 4, entriesAt = 4 + (count + 1) * 4, keysAt = entriesAt + count * 12

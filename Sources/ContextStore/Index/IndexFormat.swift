@@ -4,8 +4,10 @@ enum IndexFormat {
     static let magic: [UInt8] = Array("CTXSIDX".utf8) + [0]
     static let footerMagic: [UInt8] = Array("CTXSIDXF".utf8)
     /// The version written. Version 1 (analyzer version 0: words only, 8-byte skip entries)
-    /// is still read; version 2 adds the parts and fields dictionaries and block maxima.
-    static let version: UInt16 = 2
+    /// is still read; version 2 adds the parts and fields dictionaries and block maxima;
+    /// version 3 (same sections) front-codes the dictionaries (`FrontCodedDictionary`),
+    /// bit-packs full postings blocks and drops the skip table of one-block lists.
+    static let version: UInt16 = 3
     static let oldestReadableVersion: UInt16 = 1
     static let headerSize = 32
 

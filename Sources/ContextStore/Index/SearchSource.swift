@@ -42,12 +42,12 @@ struct FileSource: SearchSource {
 
     func cursor(_ kind: TermKind, _ key: UnsafeRawBufferPointer) -> PostingsCursor? {
         guard let p = list(kind, key) else { return nil }
-        return PostingsCursor(list: p.list, df: p.df, hasTF: kind != .field, blockMaxima: kind != .field && reader.hasBlockMaxima)
+        return PostingsCursor(list: p.list, df: p.df, hasTF: kind != .field, format: reader.formatVersion)
     }
 
     func metaCursor(_ field: MetaField, _ value: UnsafeRawBufferPointer) -> PostingsCursor? {
         guard let p = reader.meta(field, value) else { return nil }
-        return PostingsCursor(list: p.list, df: p.df, hasTF: false)
+        return PostingsCursor(list: p.list, df: p.df, hasTF: false, format: reader.formatVersion)
     }
 
     func df(_ kind: TermKind, _ key: UnsafeRawBufferPointer) -> Int { list(kind, key)?.df ?? 0 }

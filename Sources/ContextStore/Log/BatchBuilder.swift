@@ -8,10 +8,14 @@
 /// where `length` counts the bytes after itself, and body is a segment (put) or a
 /// length-prefixed segment id (delete).
 struct BatchBuilder {
+    /// The LZ4 level of the payload (`LZ4Block`): 0 fast, 1 to 12 HC.
+    let compressionLevel: Int
     private var payload = ByteWriter(capacity: 64 << 10)
     private(set) var recordCount = 0
     private(set) var firstSeq: UInt64 = 0
     private(set) var lastSeq: UInt64 = 0
+
+    init(compressionLevel: Int = 0) { self.compressionLevel = compressionLevel }
 
     var uncompressedSize: Int { payload.count }
     var isEmpty: Bool { recordCount == 0 }
@@ -36,7 +40,7 @@ struct BatchBuilder {
         out.append(contentsOf: repeatElement(0, count: LogFormat.batchHeaderSize))
         let raw = payload.bytes
         var codec = LogFormat.codecLZ4
-        let stored = raw.withUnsafeBytes { LZ4Block.compress($0, appendingTo: &out) }
+        let stored = raw.withUnsafeBytes { LZ4Block.compress($0, level: compressionLevel, appendingTo: &out) }
         if stored >= raw.count {  // incompressible: store as is
             out.removeLast(stored)
             out.append(contentsOf: raw)

@@ -12,8 +12,10 @@ struct SealedLogWriter {
     let storeUUID: [UInt8]
     let logFileSize: Int
     let deferSync: Bool
+    /// The LZ4 level of every batch (`BatchBuilder.compressionLevel`).
+    let compressionLevel: Int
     private let nextNumber: () throws(LogError) -> UInt32
-    private var builder = BatchBuilder()
+    private var builder: BatchBuilder
     private var handle: FileHandle? = nil
     private var size: Int64 = 0
     private var buffer: [UInt8] = []
@@ -24,7 +26,9 @@ struct SealedLogWriter {
     private var unsynced: [String] = []
 
     init(directory: LogDirectory, projectNumber: UInt64, storeUUID: [UInt8], logFileSize: Int, deferSync: Bool = false,
-         nextNumber: @escaping () throws(LogError) -> UInt32) {
+         compressionLevel: Int, nextNumber: @escaping () throws(LogError) -> UInt32) {
+        self.compressionLevel = compressionLevel
+        builder = BatchBuilder(compressionLevel: compressionLevel)
         self.directory = directory
         self.projectNumber = projectNumber
         self.storeUUID = storeUUID
@@ -48,7 +52,7 @@ struct SealedLogWriter {
         var frame: [UInt8] = []
         let (count, first, last) = (builder.recordCount, builder.firstSeq, builder.lastSeq)
         builder.finish(appendingTo: &frame)
-        builder = BatchBuilder()
+        builder = BatchBuilder(compressionLevel: compressionLevel)
         if handle == nil || (size + Int64(frame.count) > Int64(logFileSize) && size > Int64(LogFormat.fileHeaderSize)) {
             try startFile()
         }

@@ -44,6 +44,11 @@ import ContextStoreTestSupport
         expectRefused("batchTargetBytes") { $0.batchTargetBytes = 1 << 30 }
     }
 
+    @Test func logCompressionLevelIsAnLZ4Level() {
+        expectRefused("logCompressionLevel") { $0.logCompressionLevel = -1 }
+        expectRefused("logCompressionLevel") { $0.logCompressionLevel = 13 }
+    }
+
     @Test func sealThresholdsMustBePositive() {
         expectRefused("indexSealBytes") { $0.indexSealBytes = 0 }
         expectRefused("indexSealDocs") { $0.indexSealDocs = 0 }

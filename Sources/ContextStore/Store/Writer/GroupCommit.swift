@@ -160,7 +160,7 @@ struct GroupCommit {
                 for op in ops {
                     let p = try state.slot(for: op.projectID, created: &manifestDirty)
                     if builders[p] == nil {
-                        builders[p] = BatchBuilder()
+                        builders[p] = BatchBuilder(compressionLevel: state.configuration.logCompressionLevel)
                         touched.append(p)
                     }
                     builders[p]!.append(seq: state.nextSeq, record: op.record)

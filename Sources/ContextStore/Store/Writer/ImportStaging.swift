@@ -66,7 +66,8 @@ final class ImportStaging {
         if s.isNew { try state.makeProjectDirectories(s.number) }
         do throws(IOError) { try FileSystem.makeDirectory(layout.indexDirectory(s.number)) } catch { throw StoreError(error) }
         s.log = SealedLogWriter(directory: layout.logFiles(s.number), projectNumber: s.number, storeUUID: state.manifest.storeUUID,
-                                logFileSize: state.configuration.logFileSize, deferSync: true) { [unowned state, unowned s] in
+                                logFileSize: state.configuration.logFileSize, deferSync: true,
+                                compressionLevel: state.configuration.logCompressionLevel) { [unowned state, unowned s] in
             Self.nextNumber(s, \.nextFileNumber, \.nextFile, state)
         }
         projects[key] = s
