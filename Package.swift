@@ -24,6 +24,12 @@ let package = Package(
             pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"])]
         ),
+        // The system zstd (Debian: libzstd-dev): log batches are compressed with it by default.
+        .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
         // Hardware CRC32C (SSE4.2) and SHA-256 block compression (SHA-NI), each chosen at
         // run time. The portable Swift versions in ContextStore/Coding/CRC32C.swift and
         // ContextStore/Hashing/SHA256.swift are the fallbacks and the test oracles.
@@ -38,7 +44,7 @@ let package = Package(
         ),
         .target(
             name: "ContextStore",
-            dependencies: ["CLZ4", "CContextStoreSupport", "CContextStoreVocabulary"]
+            dependencies: ["CLZ4", "CZstd", "CContextStoreSupport", "CContextStoreVocabulary"]
         ),
         // The MCP server (`ctxstore mcp`): the store's tools for an assistant, over stdio.
         // Above the library: it uses ContextStore's public (and package) API only.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One-time machine set-up for ContextStore; safe to run again (it skips what is present).
-#   - liblz4-dev (the system LZ4 the log and the built-in vocabulary link against), with apt-get
+#   - liblz4-dev and libzstd-dev (the system LZ4 and zstd the log and the built-in
+#     vocabulary link against), with apt-get
 #   - with --test: the lz4 command and Python tiktoken, for the token-count oracle, and the
 #     official MCP Python SDK (`mcp`), the real client Tests/mcp/mcp_client_test.py drives
 #     `ctxstore mcp` with
@@ -22,6 +23,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 # Debian packages to install: each listed only if what it provides is missing.
 packages=()
 [ -f /usr/include/lz4.h ] && [ -f /usr/include/lz4frame.h ] || packages+=(liblz4-dev)
+[ -f /usr/include/zstd.h ] || packages+=(libzstd-dev)
 if [ "$want_test" = 1 ]; then
   command -v lz4 >/dev/null || packages+=(lz4)
 fi

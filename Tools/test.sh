@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set-up (liblz4-dev, the lz4 command, Python tiktoken and mcp) and the whole test suite.
+# Set-up (liblz4-dev, libzstd-dev, the lz4 command, Python tiktoken and mcp) and the whole test suite.
 # This is what CI runs (.ci/run). Long soaks are opt-in:
 #   CONTEXTSTORE_CRASH_CYCLES=2000 bash Tools/test.sh
 set -euo pipefail

@@ -70,7 +70,7 @@ enum CompactionEdits {
                               dropTombstones: range.lowerBound == 0,
                               outputFiles: (0..<UInt32(reserve)).map { first + $0 }, outputIndex: index,
                               logFileSize: configuration.logFileSize, batchTargetBytes: configuration.batchTargetBytes,
-                              logCompressionLevel: configuration.logCompressionLevel)
+                              logCompression: configuration.logCompression)
     }
 
     /// The edit that swaps a job's output in for its inputs: deaths since the plan move to

@@ -24,7 +24,7 @@ struct CompactionJob {
         let (layout, plan) = (self.layout, self.plan)
         var writer = SealedLogWriter(directory: layout.logFiles(plan.projectNumber), projectNumber: plan.projectNumber,
                                      storeUUID: plan.storeUUID, logFileSize: plan.logFileSize,
-                                     compressionLevel: plan.logCompressionLevel) { () throws(LogError) -> UInt32 in
+                                     compression: plan.logCompression) { () throws(LogError) -> UInt32 in
             guard let n = reserved.popFirst() else {
                 throw .corruption(file: layout.logDirectory(plan.projectNumber), offset: 0,
                                   reason: "compaction output needs more than the \(plan.outputFiles.count) files reserved")

@@ -26,8 +26,8 @@ struct CompactionPlan: Sendable {
     var outputIndex: UInt32
     var logFileSize: Int
     var batchTargetBytes: Int
-    /// `Configuration.logCompressionLevel` of the output batches.
-    var logCompressionLevel: Int
+    /// `Configuration.logCompression` of the output batches.
+    var logCompression: LogCompression
 
     var inputBytes: Int64 { inputs.reduce(0) { $0 + $1.files.reduce(0) { $0 + $1.size } } }
 }

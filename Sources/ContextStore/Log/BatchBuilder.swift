@@ -8,14 +8,14 @@
 /// where `length` counts the bytes after itself, and body is a segment (put) or a
 /// length-prefixed segment id (delete).
 struct BatchBuilder {
-    /// The LZ4 level of the payload (`LZ4Block`): 0 fast, 1 to 12 HC.
-    let compressionLevel: Int
+    /// How the payload is compressed (codec 1 for LZ4, 2 for zstd).
+    let compression: LogCompression
     private var payload = ByteWriter(capacity: 64 << 10)
     private(set) var recordCount = 0
     private(set) var firstSeq: UInt64 = 0
     private(set) var lastSeq: UInt64 = 0
 
-    init(compressionLevel: Int = 0) { self.compressionLevel = compressionLevel }
+    init(compression: LogCompression = .lz4) { self.compression = compression }
 
     var uncompressedSize: Int { payload.count }
     var isEmpty: Bool { recordCount == 0 }
@@ -40,7 +40,15 @@ struct BatchBuilder {
         out.append(contentsOf: repeatElement(0, count: LogFormat.batchHeaderSize))
         let raw = payload.bytes
         var codec = LogFormat.codecLZ4
-        let stored = raw.withUnsafeBytes { LZ4Block.compress($0, level: compressionLevel, appendingTo: &out) }
+        let stored = raw.withUnsafeBytes { input in
+            switch compression {
+            case .lz4: return LZ4Block.compress(input, appendingTo: &out)
+            case let .lz4HC(level): return LZ4Block.compress(input, level: level, appendingTo: &out)
+            case let .zstd(level):
+                codec = LogFormat.codecZstd
+                return ZstdBlock.compress(input, level: level, appendingTo: &out)
+            }
+        }
         if stored >= raw.count {  // incompressible: store as is
             out.removeLast(stored)
             out.append(contentsOf: raw)

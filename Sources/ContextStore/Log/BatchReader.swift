@@ -39,7 +39,7 @@ struct BatchHeader: Sendable {
             throw .badHeader("batch length over \(LogFormat.maxBatchBytes)")
         }
         guard count >= 1, count <= raw else { throw .badHeader("record count \(count) for \(raw) bytes") }
-        guard codec == LogFormat.codecNone || codec == LogFormat.codecLZ4 else { throw .badHeader("codec \(codec)") }
+        guard codec <= LogFormat.codecZstd else { throw .badHeader("codec \(codec)") }
         guard codec != LogFormat.codecNone || stored == raw else { throw .badHeader("stored length \(stored) != \(raw)") }
         guard bytes[offset + 21] == 0, bytes[offset + 22] == 0, bytes[offset + 23] == 0 else {
             throw .badHeader("reserved bytes not zero")
@@ -66,8 +66,9 @@ struct BatchHeader: Sendable {
         let stored = UnsafeRawBufferPointer(rebasing: bytes[start..<(start + storedLength)])
         if codec == LogFormat.codecNone { return Array(stored) }
         var out = [UInt8](repeating: 0, count: rawLength)
-        let ok = out.withUnsafeMutableBytes { LZ4Block.decompress(stored, into: $0) }
-        guard ok else { throw .badPayload("LZ4 payload does not decode to \(rawLength) bytes") }
+        let zstd = codec == LogFormat.codecZstd
+        let ok = out.withUnsafeMutableBytes { zstd ? ZstdBlock.decompress(stored, into: $0) : LZ4Block.decompress(stored, into: $0) }
+        guard ok else { throw .badPayload("\(zstd ? "zstd" : "LZ4") payload does not decode to \(rawLength) bytes") }
         return out
     }
 }

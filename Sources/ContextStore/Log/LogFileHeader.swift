@@ -5,11 +5,14 @@ struct LogFileHeader: Equatable, Sendable {
     var fileNumber: UInt32
     var projectNumber: UInt64
     var storeUUID: [UInt8]  // 16 bytes
+    /// The header's version: `LogFormat.fileVersion` for new files; a file read back keeps
+    /// its own (it says which codecs the file may hold).
+    var version: UInt16 = LogFormat.fileVersion
 
     func encode() -> [UInt8] {
         var w = ByteWriter(capacity: LogFormat.fileHeaderSize)
         w.raw(LogFormat.fileMagic)
-        w.u16(LogFormat.fileVersion)
+        w.u16(version)
         w.u8(LogFormat.fileKindLog)
         w.u8(0)
         w.u32(fileNumber)
@@ -37,9 +40,11 @@ struct LogFileHeader: Equatable, Sendable {
         guard bytes[0..<8].elementsEqual(LogFormat.fileMagic) else { throw .badMagic }
         guard u32(44) == CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<44])) else { throw .badChecksum }
         let version = u16(8)
-        guard version == LogFormat.fileVersion else { throw .unsupportedVersion(version) }
+        guard (LogFormat.oldestReadableFileVersion...LogFormat.fileVersion).contains(version) else {
+            throw .unsupportedVersion(version)
+        }
         let kind = bytes[10]
         guard kind == LogFormat.fileKindLog else { throw .wrongKind(kind) }
-        return LogFileHeader(fileNumber: u32(12), projectNumber: u64(16), storeUUID: Array(bytes[24..<40]))
+        return LogFileHeader(fileNumber: u32(12), projectNumber: u64(16), storeUUID: Array(bytes[24..<40]), version: version)
     }
 }

@@ -3,7 +3,10 @@
 enum LogFormat {
     /// "CTXSLOG" followed by a NUL: the first bytes of every log file.
     static let fileMagic: [UInt8] = Array("CTXSLOG".utf8) + [0]
-    static let fileVersion: UInt16 = 1
+    /// The version new files get. Version 2 added codec 2 (zstd); version 1 files (codecs 0
+    /// and 1 only) are still read and appended to (with LZ4).
+    static let fileVersion: UInt16 = 2
+    static let oldestReadableFileVersion: UInt16 = 1
     static let fileKindLog: UInt8 = 1
     /// magic 8 | version u16 | kind u8 | flags u8 | file number u32 | project u64 |
     /// store UUID 16 | reserved u32 | crc32c u32 (of the 44 bytes before it)
@@ -22,6 +25,8 @@ enum LogFormat {
 
     static let codecNone: UInt8 = 0
     static let codecLZ4: UInt8 = 1
+    /// Log file version 2 on.
+    static let codecZstd: UInt8 = 2
 
     /// Record kinds inside a batch.
     static let recordPut: UInt8 = 1

@@ -12,8 +12,8 @@ struct SealedLogWriter {
     let storeUUID: [UInt8]
     let logFileSize: Int
     let deferSync: Bool
-    /// The LZ4 level of every batch (`BatchBuilder.compressionLevel`).
-    let compressionLevel: Int
+    /// How every batch is compressed (the files are of the current version: any codec).
+    let compression: LogCompression
     private let nextNumber: () throws(LogError) -> UInt32
     private var builder: BatchBuilder
     private var handle: FileHandle? = nil
@@ -26,9 +26,9 @@ struct SealedLogWriter {
     private var unsynced: [String] = []
 
     init(directory: LogDirectory, projectNumber: UInt64, storeUUID: [UInt8], logFileSize: Int, deferSync: Bool = false,
-         compressionLevel: Int, nextNumber: @escaping () throws(LogError) -> UInt32) {
-        self.compressionLevel = compressionLevel
-        builder = BatchBuilder(compressionLevel: compressionLevel)
+         compression: LogCompression, nextNumber: @escaping () throws(LogError) -> UInt32) {
+        self.compression = compression
+        builder = BatchBuilder(compression: compression)
         self.directory = directory
         self.projectNumber = projectNumber
         self.storeUUID = storeUUID
@@ -52,7 +52,7 @@ struct SealedLogWriter {
         var frame: [UInt8] = []
         let (count, first, last) = (builder.recordCount, builder.firstSeq, builder.lastSeq)
         builder.finish(appendingTo: &frame)
-        builder = BatchBuilder(compressionLevel: compressionLevel)
+        builder = BatchBuilder(compression: compression)
         if handle == nil || (size + Int64(frame.count) > Int64(logFileSize) && size > Int64(LogFormat.fileHeaderSize)) {
             try startFile()
         }

@@ -5,6 +5,8 @@ struct ActiveFileState: Sendable {
     var recordCount: UInt64
     var firstSeq: UInt64
     var lastSeq: UInt64
+    /// The file's header version (`LogFileHeader.version`): which codecs it may hold.
+    var version: UInt16 = LogFormat.fileVersion
 
     /// The MANIFEST entry recording this state: `sealed` when the file is rolled, not
     /// sealed when a clean close records how far the active file is verified.

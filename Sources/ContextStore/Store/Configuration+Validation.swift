@@ -49,8 +49,8 @@ extension Configuration {
                   "1...\(Self.maxLogFileSize) bytes")
         try check((1...Self.maxBatchTargetBytes).contains(batchTargetBytes), "batchTargetBytes", batchTargetBytes,
                   "1...\(Self.maxBatchTargetBytes) bytes")
-        try check((0...LZ4Block.maxLevel).contains(logCompressionLevel), "logCompressionLevel", logCompressionLevel,
-                  "0...\(LZ4Block.maxLevel)")
+        try check(logCompression.isValid, "logCompression", "\(logCompression)",
+                  "lz4, lz4HC(level: 1...\(LZ4Block.maxLevel)), zstd(level: \(ZstdBlock.levels))")
         try check(indexSealBytes >= 1, "indexSealBytes", indexSealBytes, "1 byte or more")
         try check(memtableBudgetBytes >= 1, "memtableBudgetBytes", memtableBudgetBytes, "1 byte or more")
         try check((1...Self.maxIndexSealDocs).contains(indexSealDocs), "indexSealDocs", indexSealDocs,

@@ -245,14 +245,14 @@ enum Recovery {
         let header = try decodeHeader(reader.map.bytes, path: path)
         try check(header, expected: expected, path: path)
         var state = ActiveFileState(number: expected.fileNumber, size: Int64(LogFormat.fileHeaderSize),
-                                    recordCount: 0, firstSeq: 0, lastSeq: 0)
+                                    recordCount: 0, firstSeq: 0, lastSeq: 0, version: header.version)
         if verified.size > Int64(LogFormat.fileHeaderSize) {
             guard verified.size <= Int64(reader.size) else {
                 throw .corruption(file: path, offset: Int64(reader.size),
                                   reason: "active log file is \(reader.size) bytes, shorter than the \(verified.size) verified at the last clean close")
             }
             state = ActiveFileState(number: expected.fileNumber, size: verified.size, recordCount: verified.recordCount,
-                                    firstSeq: verified.firstSeq, lastSeq: verified.lastSeq)
+                                    firstSeq: verified.firstSeq, lastSeq: verified.lastSeq, version: header.version)
         }
         var orderError: Int64? = nil
         let ending = reader.scanFrames(from: Int(state.size)) { offset, batch in

@@ -44,9 +44,11 @@ import ContextStoreTestSupport
         expectRefused("batchTargetBytes") { $0.batchTargetBytes = 1 << 30 }
     }
 
-    @Test func logCompressionLevelIsAnLZ4Level() {
-        expectRefused("logCompressionLevel") { $0.logCompressionLevel = -1 }
-        expectRefused("logCompressionLevel") { $0.logCompressionLevel = 13 }
+    @Test func logCompressionLevelsAreTheCodecs() {
+        expectRefused("logCompression") { $0.logCompression = .lz4HC(level: 0) }
+        expectRefused("logCompression") { $0.logCompression = .lz4HC(level: 13) }
+        expectRefused("logCompression") { $0.logCompression = .zstd(level: 0) }
+        expectRefused("logCompression") { $0.logCompression = .zstd(level: 23) }
     }
 
     @Test func sealThresholdsMustBePositive() {

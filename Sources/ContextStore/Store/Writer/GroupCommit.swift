@@ -160,7 +160,9 @@ struct GroupCommit {
                 for op in ops {
                     let p = try state.slot(for: op.projectID, created: &manifestDirty)
                     if builders[p] == nil {
-                        builders[p] = BatchBuilder(compressionLevel: state.configuration.logCompressionLevel)
+                        // A version 1 active file (an older build's) takes only the codecs it knows.
+                        let version = state.active[p]?.state.version ?? LogFormat.fileVersion
+                        builders[p] = BatchBuilder(compression: state.configuration.logCompression.usable(inFileVersion: version))
                         touched.append(p)
                     }
                     builders[p]!.append(seq: state.nextSeq, record: op.record)

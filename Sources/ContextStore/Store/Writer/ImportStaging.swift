@@ -67,7 +67,7 @@ final class ImportStaging {
         do throws(IOError) { try FileSystem.makeDirectory(layout.indexDirectory(s.number)) } catch { throw StoreError(error) }
         s.log = SealedLogWriter(directory: layout.logFiles(s.number), projectNumber: s.number, storeUUID: state.manifest.storeUUID,
                                 logFileSize: state.configuration.logFileSize, deferSync: true,
-                                compressionLevel: state.configuration.logCompressionLevel) { [unowned state, unowned s] in
+                                compression: state.configuration.logCompression) { [unowned state, unowned s] in
             Self.nextNumber(s, \.nextFileNumber, \.nextFile, state)
         }
         projects[key] = s

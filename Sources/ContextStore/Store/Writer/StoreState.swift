@@ -254,7 +254,8 @@ final class StoreState: @unchecked Sendable {
         let project = manifest.projects[p]
         let number = project.nextFileNumber
         let path = layout.logFile(project: project.number, file: number)
-        let header = LogFileHeader(fileNumber: number, projectNumber: project.number, storeUUID: manifest.storeUUID)
+        let header = LogFileHeader(fileNumber: number, projectNumber: project.number, storeUUID: manifest.storeUUID,
+                                   version: configuration.logFileVersion)
         let handle: FileHandle
         do throws(IOError) {
             handle = try FileHandle.createExclusive(path)
@@ -267,7 +268,8 @@ final class StoreState: @unchecked Sendable {
         manifest.projects[p].files.append(Manifest.LogFileEntry(
             number: number, sealed: false, size: 0, recordCount: 0, firstSeq: 0, lastSeq: 0))
         active[p] = ActiveFile(state: ActiveFileState(
-            number: number, size: Int64(LogFormat.fileHeaderSize), recordCount: 0, firstSeq: 0, lastSeq: 0))
+            number: number, size: Int64(LogFormat.fileHeaderSize), recordCount: 0, firstSeq: 0, lastSeq: 0,
+            version: header.version))
         try adoptHandle(handle, for: p)
     }
 
