@@ -145,11 +145,14 @@ struct StoreOptions: ParsableArguments {
 
     /// Opens the store for a command that only reads: a missing store is an error
     /// ("no store at PATH") and nothing is created. A store another process holds is opened
-    /// read-only beside it (a consistent view of what it acknowledged).
+    /// read-only beside it (a consistent view of what it acknowledged). No project is loaded
+    /// at open: each loads at its first use, so a command that reads one project pays for
+    /// that one only, whatever the size of the store.
     func openExisting(_ configuration: Configuration = Configuration()) throws -> ContextStore {
         var c = configuration
         c.createIfMissing = false
         c.forwardWrites = false
+        c.projectsLoadedAtOpen = 0
         do {
             return try ContextStore.open(directory: directory, configuration: c)
         } catch StoreError.locked {

@@ -60,6 +60,9 @@ struct StressCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Ingest this many segments, replicating those read with varied ids, projects and texts.",
                                valueName: "N"))
     var replicateTo: Int?
+    @Option(help: ArgumentHelp("Log batch size (Configuration.batchTargetBytes): larger batches compress better, "
+                               + "and a point read decompresses a whole batch.", valueName: "BYTES"))
+    var batchBytes: Int?
     @Option(help: "Concurrent writers during ingest.") var writers = 8
     @Option(help: "Segments per put call.") var batch = 64
     @Option(help: "Durability: sync (fdatasync per group commit), periodic (every 100 ms) or buffered.")
@@ -123,7 +126,9 @@ struct StressCommand: AsyncParsableCommand {
         let prepareSeconds = Date().timeIntervalSince(t0)
         let replicas = Replicas(source: segments, count: replicateTo ?? segments.count)
 
-        let store = try ContextStore.open(directory: options.directory, configuration: Configuration(durability: mode))
+        var ingestConfiguration = Configuration(durability: mode)
+        if let batchBytes { ingestConfiguration.batchTargetBytes = batchBytes }
+        let store = try ContextStore.open(directory: options.directory, configuration: ingestConfiguration)
         let before = store.writeStatistics
         let progress = ProgressBar("ingest", total: replicas.count)
         let batches = (replicas.count + batch - 1) / batch
@@ -155,10 +160,13 @@ struct StressCommand: AsyncParsableCommand {
         let ingestPeakMB = ProcessMemory.peakMB ?? 0
         let textBytes = ingestedText.value
 
-        // Open time: a fresh open (replays only the unindexed tail) plus a first query.
+        // Open time: a fresh open that loads no project (`projectsLoadedAtOpen` 0, as the
+        // read commands open), plus a first query, which loads the project it reads.
         _ = ProcessMemory.resetPeak()
         let tOpen = Date()
-        let reopened = try ContextStore.open(directory: options.directory, configuration: Configuration(durability: mode))
+        var reopenConfiguration = Configuration(durability: mode)
+        reopenConfiguration.projectsLoadedAtOpen = 0
+        let reopened = try ContextStore.open(directory: options.directory, configuration: reopenConfiguration)
         let openSeconds = Date().timeIntervalSince(tOpen)
         let workload = SearchWorkload.make(from: segments, count: queries, limit: top)
         let tFirst = Date()

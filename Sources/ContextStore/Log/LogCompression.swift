@@ -9,7 +9,7 @@ public enum LogCompression: Sendable, Equatable {
     case lz4HC(level: Int)
     /// Zstandard at `level` 1 to 22 (codec 2): at level 3, about 30% smaller than `lz4` on
     /// the corpus for about twice its compression time; a point read decompresses its
-    /// 32 KiB batch in about 40 µs instead of about 10.
+    /// 16 KiB batch in about 15-20 µs instead of about 5.
     case zstd(level: Int)
 
     /// Whether the level is one the codec has.

@@ -62,6 +62,7 @@ extension Configuration {
         try check(maxOpenLogFiles >= 2, "maxOpenLogFiles", maxOpenLogFiles, "2 or more")
         try check(maxMappedLogFiles >= 1, "maxMappedLogFiles", maxMappedLogFiles, "1 or more")
         try check(maxLoadedProjects >= 1, "maxLoadedProjects", maxLoadedProjects, "1 or more")
+        try check(projectsLoadedAtOpen >= 0, "projectsLoadedAtOpen", projectsLoadedAtOpen, "0 or more")
         try check(maxReaderHeldFiles >= 4, "maxReaderHeldFiles", maxReaderHeldFiles, "4 or more")
         try check(activeTierMaxSegments >= 0, "activeTierMaxSegments", activeTierMaxSegments, "0 or more")
         try check(activeTierMaxBytes >= 0, "activeTierMaxBytes", activeTierMaxBytes, "0 or more bytes")

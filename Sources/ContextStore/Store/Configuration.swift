@@ -13,14 +13,15 @@ public struct Configuration: Sendable {
     /// files mean fewer files; the unsealed tail is what open has to scan.
     /// Allowed: 1 byte to `UInt32.max` bytes (the index keeps batch offsets in 32 bits).
     public var logFileSize: Int = 64 << 20
-    /// Uncompressed size at which a batch is closed and compressed (LZ4 ratio grows with
-    /// batch size; a point read decompresses one batch). Allowed: 1 to 262 140 bytes (the
-    /// index keeps a record's position in its batch in 16 bits).
-    public var batchTargetBytes: Int = 32 << 10
+    /// Uncompressed size at which a batch is closed and compressed: the ratio grows with
+    /// batch size, and a point read decompresses its whole batch (with zstd, 16 KiB in
+    /// about 15-20 µs). Allowed: 1 to 262 140 bytes (the index keeps a record's position in
+    /// its batch in 16 bits).
+    public var batchTargetBytes: Int = 16 << 10
     /// How log batches are compressed (`LogCompression`): by default zstd level 3, about
     /// 30% smaller than LZ4's fast mode on the corpus for about twice its compression time
     /// (spent by the writer, import and compaction), with point reads that decompress a
-    /// batch in about 40 µs instead of about 10. `.lz4` writes fastest and reads fastest. Allowed:
+    /// 16 KiB batch in about 15-20 µs instead of about 5. `.lz4` writes fastest and reads fastest. Allowed:
     /// LZ4 HC levels 1 to 12, zstd levels 1 to 22.
     public var logCompression: LogCompression = .zstd(level: 3)
     /// A project's memtable (the index of records not yet in an index file) is written out
@@ -102,6 +103,14 @@ public struct Configuration: Sendable {
     /// store. An evicted project's memtable is rebuilt from its log when it is used again.
     /// Allowed: 1 or more.
     public var maxLoadedProjects = 1024
+    /// Projects a holder recovers and loads at open (in MANIFEST order, never more than
+    /// `maxLoadedProjects`); the others are recovered and loaded at their first use, as
+    /// those beyond `maxLoadedProjects` always are. 0 makes open read the MANIFEST only:
+    /// open time no longer grows with the store (a project's first use pays for its own
+    /// load: checking its log files, mapping its index files, replaying its unindexed
+    /// tail), but what loading a project finds (a torn tail, a rebuilt index) reaches
+    /// `recoveryReport` only when it is used. Allowed: 0 or more.
+    public var projectsLoadedAtOpen = Int.max
     /// Files a handle that does not hold the store (read-only or forwarding) keeps a shared
     /// lock on while its view uses them (SPEC.md, section 12.2): each is one open
     /// descriptor. Such a handle also loads at most `maxLoadedProjects` projects, and drops
@@ -116,7 +125,7 @@ public struct Configuration: Sendable {
 
     /// The defaults, with the five most often changed knobs given. Nothing is checked here:
     /// `ContextStore.open` validates the whole configuration.
-    public init(durability: Durability = .syncEachBatch, logFileSize: Int = 64 << 20, batchTargetBytes: Int = 32 << 10,
+    public init(durability: Durability = .syncEachBatch, logFileSize: Int = 64 << 20, batchTargetBytes: Int = 16 << 10,
                 indexSealBytes: Int = 32 << 20, indexSealDocs: Int = 100_000) {
         self.durability = durability
         self.logFileSize = logFileSize

@@ -31,16 +31,18 @@ final class StoreHolder: Sendable {
         let late = lateRecovery
         let loaded: Set<ByteKey>
         do throws(StoreError) {
-            // The first `maxLoadedProjects` projects are recovered (and loaded) now, as a whole;
-            // the others at their first use, so open time grows with those in use.
-            recovered = try Recovery.run(layout, eager: 0..<configuration.maxLoadedProjects)
+            // The first `maxLoadedProjects` projects (at most `projectsLoadedAtOpen`) are
+            // recovered (and loaded) now, as a whole; the others at their first use, so open
+            // time grows with those in use.
+            let atOpen = min(configuration.maxLoadedProjects, configuration.projectsLoadedAtOpen)
+            recovered = try Recovery.run(layout, eager: 0..<atOpen)
             state = try StoreState(layout: layout, configuration: configuration, recovered: recovered,
                                    view: view, retired: retired, lateRecovery: late)
             view.beginHolding(catalog: recovered.manifest.projects.map(\.projectID))
             do throws(StoreError) {
                 // A store of up to `maxLoadedProjects` projects is loaded whole, as before
                 // projects were loaded lazily; a larger one loads the rest at first use.
-                for p in state.projectSlots.prefix(configuration.maxLoadedProjects) { try state.ensureLoaded(p) }
+                for p in state.projectSlots.prefix(atOpen) { try state.ensureLoaded(p) }
             } catch {
                 view.abandonHolding()
                 throw error

@@ -110,6 +110,48 @@ import Testing
         #expect(try again.get(project: "p0", ids: ["s1"]).count == 1, "other projects work")
     }
 
+    /// `projectsLoadedAtOpen` 0: open reads the MANIFEST and loads no project, for a holder
+    /// and for a reader beside it; each project loads at its first use, and every answer is
+    /// the same as with a store loaded whole at open.
+    @Test func openLoadsNoProjectWhenAskedAndAnswersTheSame() async throws {
+        let tmp = TempDir("many-projects-lazy"); defer { tmp.cleanup() }
+        var model: [String: [String: String]] = [:]
+        var whole = Configuration()
+        whole.autoCompaction = false
+        var store = try ContextStore.open(directory: tmp.path, configuration: whole)
+        for project in 0..<6 {
+            let segments = (0..<5).map { Self.segment(project, $0, round: 0) }
+            try await store.put(segments)
+            for s in segments { model[s.projectID, default: [:]][s.segmentID] = s.text }
+        }
+        store.close()
+
+        var lazy = whole
+        lazy.projectsLoadedAtOpen = 0
+        store = try ContextStore.open(directory: tmp.path, configuration: lazy)
+        func loaded(_ s: ContextStore) throws -> Int { try s.localWriter().performBlocking { $0.loadedSlots.count } }
+        #expect(try loaded(store) == 0, "open loads nothing")
+        #expect(try store.search(SearchQuery(project: "p3", query: "shared", limit: 100)).totalMatches == 5)
+        #expect(try loaded(store) == 1, "a query loads its own project")
+
+        let reader = try ContextStore.open(directory: tmp.path, mode: .readOnly, configuration: lazy)
+        guard case let .follower(follower, _) = reader.roles.withLock({ $0 }) else {
+            Issue.record("a read-only handle follows"); return
+        }
+        #expect(follower.loadedCount == 0, "a reader's open loads nothing either")
+        #expect(try reader.get(project: "p1", ids: ["s0"]).count == 1)
+        #expect(follower.loadedCount == 1)
+        try Self.check(reader, model, "reader, lazy")
+        reader.close()
+
+        try Self.check(store, model, "holder, lazy")
+        store.close()
+        store = try ContextStore.open(directory: tmp.path, configuration: whole)
+        #expect(try loaded(store) == 6, "by default, open loads every project within maxLoadedProjects")
+        try Self.check(store, model, "holder, whole")
+        store.close()
+    }
+
     /// A reader process's view beside the holder is bounded the same way: with room for 3
     /// projects and 8 held files, it answers every read of 40 projects exactly, holds no
     /// more than its bounds, and lets go of dropped projects' files, so the holder's

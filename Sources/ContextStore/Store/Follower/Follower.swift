@@ -46,16 +46,20 @@ final class Follower: @unchecked Sendable {
         /// Files held with a shared lock at once, each one descriptor
         /// (`Configuration.maxReaderHeldFiles`, and at most a quarter of `ulimit -n`).
         var maxHeldFiles: Int
+        /// Projects loaded at open (`Configuration.projectsLoadedAtOpen`); the rest at first use.
+        var loadedAtOpen: Int
 
-        init(maxLoadedProjects: Int, maxHeldFiles: Int) {
+        init(maxLoadedProjects: Int, maxHeldFiles: Int, loadedAtOpen: Int = .max) {
             self.maxLoadedProjects = maxLoadedProjects
             self.maxHeldFiles = maxHeldFiles
+            self.loadedAtOpen = loadedAtOpen
         }
 
         init(_ configuration: Configuration) {
             var held = configuration.maxReaderHeldFiles
             if let soft = FileSystem.descriptorLimit() { held = min(held, max(8, soft / 4)) }
-            self.init(maxLoadedProjects: configuration.maxLoadedProjects, maxHeldFiles: held)
+            self.init(maxLoadedProjects: configuration.maxLoadedProjects, maxHeldFiles: held,
+                      loadedAtOpen: configuration.projectsLoadedAtOpen)
         }
     }
 
@@ -146,8 +150,11 @@ final class Follower: @unchecked Sendable {
         if registered < manifest.projects.count {
             let fresh = manifest.projects[registered...]
             view.register(fresh.map(\.projectID))
-            for project in fresh where tracked[project.number] == nil && hasRoom(for: project) {
+            // At open, at most `loadedAtOpen`; a project created later is loaded while there is room.
+            var budget = registered == 0 ? limits.loadedAtOpen : .max
+            for project in fresh where tracked[project.number] == nil && budget > 0 && hasRoom(for: project) {
                 try loadAndPublish(project)
+                budget -= 1
             }
             registered = manifest.projects.count
         }
