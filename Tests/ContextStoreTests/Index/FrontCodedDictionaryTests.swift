@@ -61,11 +61,7 @@ import ContextStoreTestSupport
         let clean = FrontCodedDictionary.encode(Self.entries(keys))
         for _ in 0..<500 {
             var bytes = clean
-            if rng.next() % 3 == 0 {
-                bytes.removeLast(Int(rng.next() % UInt64(bytes.count)))
-            } else {
-                for _ in 0..<(1 + rng.next() % 4) { bytes[Int(rng.next() % UInt64(bytes.count))] ^= UInt8(1 + rng.next() % 255) }
-            }
+            bytes.damageRandomly(&rng)
             bytes.withUnsafeBytes { b in
                 guard let d = FrontCodedDictionary.Reader(b) else { return }
                 for k in keys where rng.next() % 10 == 0 { _ = k.withUnsafeBytes { d.find($0) } }

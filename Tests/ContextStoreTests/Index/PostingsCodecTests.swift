@@ -125,11 +125,7 @@ import ContextStoreTestSupport
             let clean = Self.encode(docs, tfs, format: 3)
             for _ in 0..<200 {
                 var bytes = clean
-                if rng.next() % 3 == 0 {
-                    bytes.removeLast(Int(rng.next() % UInt64(bytes.count)))
-                } else {
-                    for _ in 0..<(1 + rng.next() % 4) { bytes[Int(rng.next() % UInt64(bytes.count))] ^= UInt8(1 + rng.next() % 255) }
-                }
+                bytes.damageRandomly(&rng)
                 bytes.withUnsafeBytes { b in
                     let c = PostingsCursor(list: b, df: docs.count, hasTF: true, format: 3)
                     var previous: Int64 = -1, count = 0
