@@ -1,5 +1,4 @@
 import CZstd
-import Synchronization
 
 /// Zstandard compression (the system libzstd) for log batches: one zstd frame (RFC 8878,
 /// no dictionary) per batch. On the corpus's 16 KiB batches level 3 stores the text in 0.30
@@ -15,10 +14,34 @@ enum ZstdBlock {
 
     /// A zstd context, owned by one thread at a time: taken from a pool, used, put back.
     private struct Context: @unchecked Sendable { let pointer: OpaquePointer }
-    private static let compressors = Mutex<[Context]>([])
-    private static let decompressors = Mutex<[Context]>([])
-    /// Contexts kept per pool: one per thread that compresses at once is enough.
-    private static let pooled = 8
+
+    /// Finished contexts of one kind, waiting for the next batch (at most `capacity`: one per
+    /// thread that compresses or decompresses at once is enough).
+    private final class Pool: Sendable {
+        private let contexts = Locked<[Context]>([])
+        private let capacity = 8
+        private let make: @Sendable () -> OpaquePointer
+        private let free: @Sendable (OpaquePointer) -> Void
+
+        init(make: @escaping @Sendable () -> OpaquePointer, free: @escaping @Sendable (OpaquePointer) -> Void) {
+            self.make = make
+            self.free = free
+        }
+
+        func take() -> Context { contexts.withLock { $0.popLast() } ?? Context(pointer: make()) }
+
+        func give(_ context: Context) {
+            let kept = contexts.withLock { pool in
+                guard pool.count < capacity else { return false }
+                pool.append(context)
+                return true
+            }
+            if !kept { free(context.pointer) }
+        }
+    }
+
+    private static let compressors = Pool(make: { ZSTD_createCCtx()! }, free: { _ = ZSTD_freeCCtx($0) })
+    private static let decompressors = Pool(make: { ZSTD_createDCtx()! }, free: { _ = ZSTD_freeDCtx($0) })
 
     /// Compresses `input` at `level` and appends the frame to `output`; returns its size.
     static func compress(_ input: UnsafeRawBufferPointer, level: Int, appendingTo output: inout [UInt8]) -> Int {
@@ -26,11 +49,11 @@ enum ZstdBlock {
         let bound = ZSTD_compressBound(input.count)
         let start = output.count
         output.append(contentsOf: repeatElement(0, count: bound))
-        let context = compressors.withLock { $0.popLast() } ?? Context(pointer: ZSTD_createCCtx()!)
+        let context = compressors.take()
         let written = output.withUnsafeMutableBytes { out in
             ZSTD_compressCCtx(context.pointer, out.baseAddress! + start, bound, input.baseAddress, input.count, Int32(level))
         }
-        release(context, to: compressors, free: { ZSTD_freeCCtx($0) })
+        compressors.give(context)
         precondition(ZSTD_isError(written) == 0, "zstd compression cannot fail with a bound-sized output")
         output.removeLast(bound - written)
         return written
@@ -41,18 +64,9 @@ enum ZstdBlock {
     /// bytes. libzstd checks every bound, whatever the input.
     static func decompress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) -> Bool {
         guard input.count > 0 else { return false }
-        let context = decompressors.withLock { $0.popLast() } ?? Context(pointer: ZSTD_createDCtx()!)
+        let context = decompressors.take()
         let n = ZSTD_decompressDCtx(context.pointer, output.baseAddress, output.count, input.baseAddress, input.count)
-        release(context, to: decompressors, free: { ZSTD_freeDCtx($0) })
+        decompressors.give(context)
         return ZSTD_isError(n) == 0 && n == output.count
-    }
-
-    private static func release(_ context: Context, to pool: borrowing Mutex<[Context]>, free: (OpaquePointer) -> Int) {
-        let kept = pool.withLock { contexts in
-            guard contexts.count < pooled else { return false }
-            contexts.append(context)
-            return true
-        }
-        if !kept { _ = free(context.pointer) }
     }
 }
