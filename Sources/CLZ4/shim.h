@@ -2,5 +2,4 @@
 #define CLZ4_SHIM_H
 #include <lz4.h>
 #include <lz4hc.h>
-#include <lz4hc.h>
 #endif

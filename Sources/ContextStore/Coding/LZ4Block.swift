@@ -21,16 +21,11 @@ enum LZ4Block {
         output.append(contentsOf: repeatElement(0, count: bound))
         let written = output.withUnsafeMutableBytes { out -> Int32 in
             guard input.count > 0 else { return 0 }
-            if level > 0 {
-                return LZ4_compress_HC(
-                    input.baseAddress!.assumingMemoryBound(to: CChar.self),
-                    out.baseAddress!.advanced(by: start).assumingMemoryBound(to: CChar.self),
-                    Int32(input.count), Int32(bound), Int32(level))
-            }
-            return LZ4_compress_default(
-                input.baseAddress!.assumingMemoryBound(to: CChar.self),
-                out.baseAddress!.advanced(by: start).assumingMemoryBound(to: CChar.self),
-                Int32(input.count), Int32(bound))
+            let source = input.baseAddress!.assumingMemoryBound(to: CChar.self)
+            let destination = out.baseAddress!.advanced(by: start).assumingMemoryBound(to: CChar.self)
+            return level > 0
+                ? LZ4_compress_HC(source, destination, Int32(input.count), Int32(bound), Int32(level))
+                : LZ4_compress_default(source, destination, Int32(input.count), Int32(bound))
         }
         precondition(written > 0 || input.count == 0, "LZ4 compression cannot fail with a bound-sized output")
         output.removeLast(bound - Int(written))

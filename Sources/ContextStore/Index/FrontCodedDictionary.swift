@@ -119,10 +119,7 @@ enum FrontCodedDictionary {
             var g = group(atMost: prefix)
             while g < groups, var w = walk(fromGroup: g) {
                 while w.next() {
-                    let starts = w.key.count >= prefix.count && w.key.withUnsafeBytes { k in
-                        prefix.count == 0 || memcmp(k.baseAddress!, prefix.baseAddress!, prefix.count) == 0
-                    }
-                    if starts {
+                    if w.key.withUnsafeBytes({ hasPrefix($0, prefix) }) {
                         if !body(Entry(key: w.key, df: w.df, postingsOffset: w.postingsOffset, listLength: w.listLength)) { return }
                     } else if w.key.withUnsafeBytes({ compareBytes($0, prefix) }) > 0 {
                         return  // past every key with the prefix
@@ -167,9 +164,3 @@ enum FrontCodedDictionary {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

@@ -317,7 +317,7 @@ final class IndexFileReader: @unchecked Sendable {
         var i = lo
         while i < count {
             let k = keyBytes(i)
-            guard k.count >= prefix.count, prefix.count == 0 || memcmp(k.baseAddress!, prefix.baseAddress!, prefix.count) == 0 else { return }
+            guard hasPrefix(k, prefix) else { return }
             let e = entriesAt + i * 12
             let off = Int(UInt64(littleEndian: d.loadUnaligned(fromByteOffset: e, as: UInt64.self)))
             let df = Int(UInt32(littleEndian: d.loadUnaligned(fromByteOffset: e + 8, as: UInt32.self)))

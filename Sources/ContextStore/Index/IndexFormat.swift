@@ -67,6 +67,13 @@ func compareBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> I
     return a.count - b.count
 }
 
+/// Whether `key` starts with `prefix` (byte-wise; every key starts with the empty prefix):
+/// the test of every prefix walk over a dictionary.
+@inline(__always)
+func hasPrefix(_ key: UnsafeRawBufferPointer, _ prefix: UnsafeRawBufferPointer) -> Bool {
+    key.count >= prefix.count && (prefix.count == 0 || memcmp(key.baseAddress!, prefix.baseAddress!, prefix.count) == 0)
+}
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
