@@ -15,15 +15,16 @@ struct StressCommand: AsyncParsableCommand {
             (group commit shares writes and syncs between them). Then every project is read \
             back: the store is reopened (open time, first query), then --queries keyword queries \
             made from the ingested words (one to three words, a quarter with a filter) are timed \
-            one by one, each returning total_matches and its top --top segments. Prints a table \
+            one by one, each returning total_matches and its top --top segments, in `all` mode \
+            and again in `any` mode (the filtered quarter also on its own). Prints a table \
             (or --json) with rates, sizes and latency percentiles.
 
             --replicate-to N makes N segments of those read (ten million from the corpus, \
             say), deterministically: copy r = 1, 2, ... of a segment has "~r<r>" appended to \
             its id and project (a copy's project is a new project) and " (replica <r>)" to its \
             text. The copies are made as the writers need them, so memory holds the source \
-            once, whatever N. Peak resident memory is reported for ingest and for open plus \
-            searching.
+            once, whatever N. The timed queries read the projects of random copies. Peak \
+            resident memory is reported for ingest and for open plus searching.
 
             Optional phases, in this order, after those figures are taken:
 
@@ -168,22 +169,41 @@ struct StressCommand: AsyncParsableCommand {
         reopenConfiguration.projectsLoadedAtOpen = 0
         let reopened = try ContextStore.open(directory: options.directory, configuration: reopenConfiguration)
         let openSeconds = Date().timeIntervalSince(tOpen)
-        let workload = SearchWorkload.make(from: segments, count: queries, limit: top)
+        let copies = (replicas.count + segments.count - 1) / segments.count
+        let workload = SearchWorkload.make(from: segments, copies: copies, count: queries, limit: top)
         let tFirst = Date()
         if let q = workload.first { _ = try reopened.search(q) }
         let firstQuerySeconds = Date().timeIntervalSince(tFirst)
 
-        // Search: each query's total_matches plus its top records, timed one by one.
+        // Search: each query's total_matches plus its top records, timed one by one; then the
+        // same queries in `.any` mode. The filtered quarter is also reported on its own.
         var micros: [Double] = []
+        var filteredMicros: [Double] = []
         var matched = 0
         for q in workload {
             let t = DispatchTime.now().uptimeNanoseconds
             let r = try reopened.search(q)
-            micros.append(Double(DispatchTime.now().uptimeNanoseconds - t) / 1000)
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - t) / 1000
+            micros.append(elapsed)
+            if q.filters != SearchFilters() { filteredMicros.append(elapsed) }
             matched += r.totalMatches
         }
+        var anyMicros: [Double] = []
+        var anyMatched = 0
+        for var q in workload {
+            q.mode = .any
+            let t = DispatchTime.now().uptimeNanoseconds
+            let r = try reopened.search(q)
+            anyMicros.append(Double(DispatchTime.now().uptimeNanoseconds - t) / 1000)
+            anyMatched += r.totalMatches
+        }
         micros.sort()
-        func pct(_ p: Double) -> Double { micros.isEmpty ? 0 : micros[min(micros.count - 1, Int(Double(micros.count - 1) * p + 0.5))] }
+        filteredMicros.sort()
+        anyMicros.sort()
+        func pct(_ p: Double, _ values: [Double]) -> Double {
+            values.isEmpty ? 0 : values[min(values.count - 1, Int(Double(values.count - 1) * p + 0.5))]
+        }
+        func pct(_ p: Double) -> Double { pct(p, micros) }
 
         let t2 = Date()
         var scanned = 0
@@ -211,6 +231,13 @@ struct StressCommand: AsyncParsableCommand {
             ("search p50 ms", fmt(pct(0.5) / 1000, 3), pct(0.5) / 1000),
             ("search p95 ms", fmt(pct(0.95) / 1000, 3), pct(0.95) / 1000),
             ("search p99 ms", fmt(pct(0.99) / 1000, 3), pct(0.99) / 1000),
+            ("filtered queries", "\(filteredMicros.count)", filteredMicros.count),
+            ("search filtered p50 ms", fmt(pct(0.5, filteredMicros) / 1000, 3), pct(0.5, filteredMicros) / 1000),
+            ("search filtered p99 ms", fmt(pct(0.99, filteredMicros) / 1000, 3), pct(0.99, filteredMicros) / 1000),
+            ("any-mode mean matches", "\(anyMicros.isEmpty ? 0 : anyMatched / anyMicros.count)", anyMicros.isEmpty ? 0 : anyMatched / anyMicros.count),
+            ("search any p50 ms", fmt(pct(0.5, anyMicros) / 1000, 3), pct(0.5, anyMicros) / 1000),
+            ("search any p95 ms", fmt(pct(0.95, anyMicros) / 1000, 3), pct(0.95, anyMicros) / 1000),
+            ("search any p99 ms", fmt(pct(0.99, anyMicros) / 1000, 3), pct(0.99, anyMicros) / 1000),
             ("store MB", fmt(Double(storeBytes) / 1e6), Double(storeBytes) / 1e6),
             ("store / text", fmt(Double(storeBytes) / Double(textBytes), 3), Double(storeBytes) / Double(textBytes)),
             ("ingest peak RSS MB", fmt(ingestPeakMB, 0), ingestPeakMB),
@@ -266,9 +293,12 @@ func directorySize(_ path: String) -> Int64 { storeSize(path) }
 
 /// Queries drawn from the ingested segments, the way the anchor benchmarks' query sets are
 /// drawn (Benchmarks/anchors): words of one source segment (so the AND is usually not empty), one to three of
-/// them, and a metadata filter of the source on a quarter of the queries.
+/// them, and a metadata filter of the source on a quarter of the queries. With `copies` > 1
+/// (`--replicate-to`) each query reads the project of a random copy, so the searches touch
+/// the whole store rather than the source's projects only (the copies' filters and words
+/// are the source's).
 enum SearchWorkload {
-    static func make(from segments: [ContextSegment], count: Int, limit: Int) -> [SearchQuery] {
+    static func make(from segments: [ContextSegment], copies: Int = 1, count: Int, limit: Int) -> [SearchQuery] {
         guard !segments.isEmpty, count > 0 else { return [] }
         var rng = SplitMix(seed: 7)
         var out: [SearchQuery] = []
@@ -293,7 +323,9 @@ enum SearchWorkload {
                 default: f.type = s.type
                 }
             }
-            out.append(SearchQuery(project: s.projectID, query: picked.joined(separator: " "), filters: f, limit: limit))
+            let copy = copies > 1 ? Int(rng.next() % UInt64(copies)) : 0
+            let project = copy == 0 ? s.projectID : s.projectID + "~r\(copy)"
+            out.append(SearchQuery(project: project, query: picked.joined(separator: " "), filters: f, limit: limit))
         }
         return out
     }
