@@ -49,12 +49,14 @@ internal enum SHA256 {
     /// Lowercase hexadecimal digest of `bytes` (64 characters).
     static func hexDigest(_ bytes: UnsafeRawBufferPointer) -> String {
         let h = state(after: bytes, engine: preferredEngine)
-        let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+        // Computed, not looked up: readers derive a segment's hash on every decode (SPEC.md
+        // section 4.4), so this allocates nothing but the string.
         return String(unsafeUninitializedCapacity: 64) { buf in
             for i in 0..<8 {
                 let w = h[i]
                 for j in 0..<8 {
-                    buf[8 * i + j] = hexDigits[Int((w >> UInt32(28 - 4 * j)) & 0xF)]
+                    let nibble = UInt8(truncatingIfNeeded: (w >> UInt32(28 - 4 * j)) & 0xF)
+                    buf[8 * i + j] = nibble < 10 ? 0x30 + nibble : 0x57 + nibble  // "0"-"9", "a"-"f"
                 }
             }
             return 64

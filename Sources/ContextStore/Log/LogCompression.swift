@@ -1,5 +1,5 @@
 /// How log batches are compressed (SPEC.md section 4.2, `codec`). Every choice is read back
-/// by every build that reads log file version 2, so it can change between opens; a batch
+/// by every build that reads log file version 2 on, so it can change between opens; a batch
 /// that would not shrink is stored as is whatever the choice.
 public enum LogCompression: Sendable, Equatable {
     /// LZ4's fast compressor (codec 1): the cheapest to write, the largest log.
@@ -22,10 +22,10 @@ public enum LogCompression: Sendable, Equatable {
     }
 
     /// What a log file of header `version` may hold: version 1 files know only codecs 0
-    /// and 1, so a batch appended to one (the active file of a store written by an older
-    /// build) falls back to LZ4 (SPEC.md section 7).
+    /// and 1, so the batches of a writer configured to write version 1 files (tests making
+    /// a store as an older build did) fall back to LZ4 (SPEC.md section 4.1).
     func usable(inFileVersion version: UInt16) -> LogCompression {
-        if case .zstd = self, version < 2 { return .lz4 }
+        if case .zstd = self, version < LogFormat.zstdFileVersion { return .lz4 }
         return self
     }
 }

@@ -3,9 +3,15 @@
 enum LogFormat {
     /// "CTXSLOG" followed by a NUL: the first bytes of every log file.
     static let fileMagic: [UInt8] = Array("CTXSLOG".utf8) + [0]
-    /// The version new files get. Version 2 added codec 2 (zstd); version 1 files (codecs 0
-    /// and 1 only) are still read and appended to (with LZ4).
-    static let fileVersion: UInt16 = 2
+    /// The version new files get. Version 2 added codec 2 (zstd); version 3, segment bodies
+    /// of version 2 (`SegmentCodec`). Older files are still read; the writer appends to
+    /// none of them (it starts a new active file first), so each keeps only what its
+    /// version's readers know.
+    static let fileVersion: UInt16 = 3
+    /// The first file version whose frames may be zstd (codec 2).
+    static let zstdFileVersion: UInt16 = 2
+    /// The first file version whose segment bodies may be version 2 (a derived text hash).
+    static let derivedHashFileVersion: UInt16 = 3
     static let oldestReadableFileVersion: UInt16 = 1
     static let fileKindLog: UInt8 = 1
     /// magic 8 | version u16 | kind u8 | flags u8 | file number u32 | project u64 |

@@ -5,7 +5,9 @@ struct ActiveFileState: Sendable {
     var recordCount: UInt64
     var firstSeq: UInt64
     var lastSeq: UInt64
-    /// The file's header version (`LogFileHeader.version`): which codecs it may hold.
+    /// The file's header version (`LogFileHeader.version`): which codecs and segment body
+    /// versions it may hold. The writer rolls an active file older than what it writes
+    /// before appending to it (SPEC.md section 4.1).
     var version: UInt16 = LogFormat.fileVersion
 
     /// The MANIFEST entry recording this state: `sealed` when the file is rolled, not

@@ -226,6 +226,7 @@ public final class ContextStore: Sendable {
         // Encoding and analysis are independent per segment: spread over the cores for
         // large inputs (imports, big puts), in place, each iteration owning a range.
         let n = segments.count
+        let logFileVersion = configuration.logFileVersion
         let ops = [WriteOperation](unsafeUninitializedCapacity: n) { buffer, count in
             nonisolated(unsafe) let base = buffer.baseAddress!
             segments.withUnsafeBufferPointer { input in
@@ -233,7 +234,7 @@ public final class ContextStore: Sendable {
                 DispatchQueue.concurrentPerform(iterations: chunks) { c in
                     for i in c * n / chunks ..< (c + 1) * n / chunks {
                         let s = input[i]
-                        (base + i).initialize(to: .init(projectID: s.projectID, record: EncodedRecord(.put(s)),
+                        (base + i).initialize(to: .init(projectID: s.projectID, record: EncodedRecord(.put(s), fileVersion: logFileVersion),
                                                         index: .put(s, AnalyzedText(s.text))))
                     }
                 }

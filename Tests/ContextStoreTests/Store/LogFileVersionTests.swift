@@ -3,10 +3,12 @@ import Testing
 @testable import ContextStore
 import ContextStoreTestSupport
 
-/// Log file version 2 added codec 2 (zstd). A store written by an older build (version 1
-/// files, LZ4 batches) opens and reads; the batches this build appends to its version 1
-/// active file stay LZ4 (an older reader of that file would refuse codec 2), and the files it
-/// starts are version 2 with zstd batches. Every segment reads back, before and after a
+/// Log file version 2 added codec 2 (zstd), version 3 segment bodies of version 2 (a derived
+/// text hash). A store written by an older build (version 1 files with LZ4 batches, or
+/// version 2 files with zstd batches, both with version 1 bodies) opens and reads; this
+/// build appends nothing to its old files (it rolls the active one first, so an older build
+/// can still read every one of them), and the files it starts are version 3, with zstd
+/// batches and version 2 bodies. Every segment reads back, with its hash, before and after a
 /// reopen and a compaction.
 @Suite struct LogFileVersionTests {
     static func segments(_ range: Range<Int>) -> [ContextSegment] {
@@ -24,10 +26,19 @@ import ContextStoreTestSupport
         try store.get(project: "p", ids: (0..<600).map { "s\($0)" }).map(\.text)
     }
 
-    /// (header version, codecs of its frames) of each log file of project "p".
-    static func logFiles(_ root: String) throws -> [(version: UInt16, codecs: Set<UInt8>)] {
+    /// One log file of project "p": its path, bytes, header version, the codecs of its
+    /// frames and the versions of its segment bodies.
+    struct LogFileFacts {
+        var path: String
+        var bytes: [UInt8]
+        var version: UInt16
+        var codecs: Set<UInt8>
+        var bodyVersions: Set<UInt8>
+    }
+
+    static func logFiles(_ root: String) throws -> [LogFileFacts] {
         let fm = FileManager.default
-        var out: [(UInt16, Set<UInt8>)] = []
+        var out: [LogFileFacts] = []
         let projects = root + "/projects"
         for p in try fm.contentsOfDirectory(atPath: projects) {
             let dir = "\(projects)/\(p)/log"
@@ -36,42 +47,83 @@ import ContextStoreTestSupport
                 let reader = try LogFileReader(path: path, size: try FileSystem.fileSize(path))
                 let header = try LogFileHeader.decode(reader.map.bytes)
                 var codecs = Set<UInt8>()
-                _ = reader.scanFrames { _, batch in codecs.insert(batch.codec) }
-                out.append((header.version, codecs))
+                var bodyVersions = Set<UInt8>()
+                _ = try reader.scanFrames { at, batch in
+                    codecs.insert(batch.codec)
+                    // Each record: length varint | kind | seq delta varint | body (version first).
+                    let payload = try batch.payload(reader.map.bytes, frameOffset: at)
+                    try payload.withUnsafeBytes { buf in
+                        var r = ByteReader(buf)
+                        while !r.isAtEnd {
+                            let length = try r.count(limit: r.remaining)
+                            var record = ByteReader(UnsafeRawBufferPointer(rebasing: buf[r.offset..<(r.offset + length)]))
+                            if try record.u8() == LogFormat.recordPut {
+                                _ = try record.varint()
+                                bodyVersions.insert(try record.u8())
+                            }
+                            try r.skip(length)
+                        }
+                    }
+                }
+                out.append(LogFileFacts(path: path, bytes: try Array(Data(contentsOf: URL(fileURLWithPath: path))),
+                                        version: header.version, codecs: codecs, bodyVersions: bodyVersions))
             }
         }
         return out
     }
 
-    @Test func versionOneStoresOpenAndKeepTheirFilesReadableByOlderBuilds() async throws {
-        let tmp = TempDir("logv1"); defer { tmp.cleanup() }
+    @Test(arguments: [(UInt16(1), LogCompression.lz4), (2, .zstd(level: 3))])
+    func olderStoresOpenAndKeepTheirFilesReadableByOlderBuilds(version: UInt16, compression: LogCompression) async throws {
+        let tmp = TempDir("logv\(version)"); defer { tmp.cleanup() }
         var old = Configuration(logFileSize: 24 << 10)  // several files per put
-        old.logFileVersion = 1
-        old.logCompression = .lz4
+        old.logFileVersion = version
+        old.logCompression = compression
         old.autoCompaction = false
+        old.indexSealDocs = 100  // index files own the old log files, so compaction rewrites them
         var store = try ContextStore.open(directory: tmp.path, configuration: old)
         for i in stride(from: 0, to: 300, by: 20) { try await store.put(Self.segments(i..<(i + 20))) }  // a roll is between groups
         store.close()
+        let codec = version == 1 ? LogFormat.codecLZ4 : LogFormat.codecZstd
         let before = try Self.logFiles(tmp.path)
-        #expect(before.count >= 2 && before.allSatisfy { $0.version == 1 && $0.codecs == [LogFormat.codecLZ4] }, "\(before)")
+        #expect(before.count >= 2)
+        // (A file a seal has just started may be empty.)
+        for f in before {
+            #expect(f.version == version && f.codecs.isSubset(of: [codec]) && f.bodyVersions.isSubset(of: [1]), "\(f.path)")
+        }
+        #expect(before.filter { !$0.codecs.isEmpty }.count >= 2)
 
         var current = Configuration(logFileSize: 24 << 10)
         current.autoCompaction = false
+        current.indexSealDocs = 100
         #expect(current.logCompression == .zstd(level: 3), "zstd is the default")
         store = try ContextStore.open(directory: tmp.path, configuration: current)
+        #expect(try Self.texts(store) == Self.segments(0..<300).map(\.text))
         for i in stride(from: 300, to: 600, by: 20) { try await store.put(Self.segments(i..<(i + 20))) }
         let after = try Self.logFiles(tmp.path)
-        // The old files, the old active file included, hold LZ4 batches only.
-        #expect(after.filter { $0.version == 1 }.count == before.count)
-        #expect(after.filter { $0.version == 1 }.allSatisfy { $0.codecs.isSubset(of: [LogFormat.codecNone, LogFormat.codecLZ4]) })
-        #expect(after.contains { $0.version == 2 && $0.codecs.contains(LogFormat.codecZstd) }, "new files are zstd")
-        #expect(try Self.texts(store) == Self.segments(0..<600).map(\.text))
+        // Every old file, the old active one included, is byte for byte as the old build left it.
+        #expect(after.filter { $0.version == version }.map(\.path) == before.map(\.path))
+        for f in before { #expect(after.first { $0.path == f.path }?.bytes == f.bytes, "\(f.path) unchanged") }
+        let new = after.filter { $0.version != version }
+        #expect(!new.isEmpty)
+        for f in new {
+            #expect(f.version == LogFormat.fileVersion && f.codecs.isSubset(of: [LogFormat.codecZstd])
+                    && f.bodyVersions.isSubset(of: [2]), "\(f.path)")
+        }
+        #expect(new.contains { $0.bodyVersions == [2] })
+        let expected = Self.segments(0..<600)
+        let read = try store.get(project: "p", ids: expected.map(\.segmentID))
+        #expect(read.map(\.text) == expected.map(\.text))
+        #expect(read.allSatisfy { $0.textHash == SHA256.hexDigest(of: $0.text) }, "hashes are given back, stored or derived")
         store.close()
 
         store = try ContextStore.open(directory: tmp.path, configuration: current)
         #expect(try store.search(SearchQuery(project: "p", query: "mmap_region", limit: 1000)).totalMatches == 600)
+        #expect(try store.get(project: "p", ids: expected.map(\.segmentID)) == read)
         _ = try await store.compact()
-        #expect(try Self.texts(store) == Self.segments(0..<600).map(\.text))
+        #expect(try store.get(project: "p", ids: expected.map(\.segmentID)) == read)
+        let compacted = try Self.logFiles(tmp.path)
+        #expect(compacted.allSatisfy { $0.version == LogFormat.fileVersion && $0.bodyVersions.isSubset(of: [2]) },
+                "compaction writes the current versions: \(compacted.map { ($0.path, $0.version, $0.bodyVersions) })")
         store.close()
     }
 

@@ -145,7 +145,8 @@ enum ForwardCodec {
         for s in segments {
             w.string(s.projectID)
             body.removeAll()
-            SegmentCodec.encode(s, into: &body)
+            // Version 1: the wire format (SPEC.md section 12.3) does not change with the log's.
+            SegmentCodec.encode(s, version: 1, into: &body)
             w.varint(body.count); w.raw(body.bytes)
         }
     }

@@ -160,8 +160,9 @@ struct GroupCommit {
                 for op in ops {
                     let p = try state.slot(for: op.projectID, created: &manifestDirty)
                     if builders[p] == nil {
-                        // A version 1 active file (an older build's) takes only the codecs it knows.
-                        let version = state.active[p]?.state.version ?? LogFormat.fileVersion
+                        // The frames go to a file of the configured version (`prepareFiles`
+                        // rolls an older active file first).
+                        let version = state.configuration.logFileVersion
                         builders[p] = BatchBuilder(compression: state.configuration.logCompression.usable(inFileVersion: version))
                         touched.append(p)
                     }
@@ -179,13 +180,17 @@ struct GroupCommit {
 
     /// Rolls each touched project whose frames would carry its active file past
     /// `logFileSize` (a group's frames of one project share one file, so that an undo is
-    /// one cut per file), then publishes the MANIFEST if projects were created or files
-    /// rolled: from then on every file the frames go to is named by the durable MANIFEST.
+    /// one cut per file) or whose active file is of an older version than the frames (an
+    /// older build's file keeps only what that build can read), then publishes the MANIFEST
+    /// if projects were created or files rolled: from then on every file the frames go to is
+    /// named by the durable MANIFEST.
     private func prepareFiles(_ frames: [Int: [Frame]], touched: [Int], manifestDirty: inout Bool) throws(StoreError) {
         for p in touched {
             let bytes = (frames[p] ?? []).reduce(Int64(0)) { $0 + Int64($1.bytes.count) }
-            let used = state.active[p]!.state.size
-            if used + bytes > Int64(state.configuration.logFileSize) && used > Int64(LogFormat.fileHeaderSize) {
+            let file = state.active[p]!.state
+            let used = file.size
+            if (used + bytes > Int64(state.configuration.logFileSize) && used > Int64(LogFormat.fileHeaderSize))
+                || file.version < state.configuration.logFileVersion {
                 try state.roll(p)
                 manifestDirty = true
             }
