@@ -10,6 +10,8 @@ let package = Package(
         // The MCP server as a library, for an app that serves its own store over its own transport.
         .library(name: "ContextStoreMCP", targets: ["ContextStoreMCP"]),
         .executable(name: "ctxstore", targets: ["ctxstore"]),
+        // The MCP server program that `ctxstore mcp` starts (kept apart: see its target).
+        .executable(name: "ctxstore-mcp", targets: ["ctxstore-mcp"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -60,10 +62,20 @@ let package = Package(
             name: "ctxstore",
             dependencies: [
                 "ContextStore",
-                "ContextStoreMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/ctxstore"
+        ),
+        // `ctxstore mcp` replaces itself with this program: the only one that links the MCP
+        // SDK, whose HTTP transports load Foundation's networking and libcurl with about thirty
+        // shared libraries, 80-100 ms of every start with a cold page cache.
+        .executableTarget(
+            name: "ctxstore-mcp",
+            dependencies: [
+                "ContextStoreMCP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tools/ctxstore-mcp"
         ),
         // Append-throughput benchmark (plain executable: no benchmark framework to build).
         .executableTarget(
@@ -95,7 +107,7 @@ let package = Package(
         // Depending on the executable makes `swift test` build it.
         .testTarget(
             name: "ctxstoreTests",
-            dependencies: ["ContextStore", "ContextStoreMCP", "ContextStoreTestSupport", "ctxstore",
+            dependencies: ["ContextStore", "ContextStoreMCP", "ContextStoreTestSupport", "ctxstore", "ctxstore-mcp",
                            .product(name: "MCP", package: "swift-sdk")]
         ),
     ]

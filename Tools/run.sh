@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash Tools/setup.sh
 swift build -c release --product ctxstore
+swift build -c release --product ctxstore-mcp   # the MCP server program `ctxstore mcp` starts
 C="$PWD/.build/release/ctxstore"
 DEMO="${CONTEXTSTORE_DEMO:-${TMPDIR:-/tmp}/contextstore-demo}"
 echo "== demo store: $DEMO (re-runs supersede the same segments; remove it when done)"

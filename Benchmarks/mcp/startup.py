@@ -5,6 +5,9 @@ a first tool call (which waits for the store's open), then a clean exit.
     python3 Benchmarks/mcp/startup.py --ctxstore .build/release/ctxstore --store DIR \\
         [--corpus FILE.ndjson] [--runs 20] [--cold]
 
+`ctxstore mcp` starts the program `ctxstore-mcp` beside it (`swift build -c release
+--product ctxstore-mcp`), so each run starts two programs, one in the other's place.
+
 The store is imported from --corpus first when DIR holds none. Each run starts a new server
 process and speaks the protocol itself (JSON-RPC lines on the server's stdin and stdout), so
 the times are the server's, not a client library's:
