@@ -126,10 +126,12 @@ enum FileSystem {
         }
         defer { closedir(dir) }
         var names: [String] = []
+        // The name is read where it lies, up to its NUL: `entry.pointee` would copy a whole
+        // `dirent`, but an entry is only `d_reclen` bytes long, so the copy of the last one in
+        // the directory buffer could read past the buffer's end (a crash seen in a test).
+        let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
-            }
+            let name = String(cString: UnsafeRawPointer(entry).advanced(by: nameOffset).assumingMemoryBound(to: CChar.self))
             if name != "." && name != ".." { names.append(name) }
         }
         return names.sorted()

@@ -396,8 +396,10 @@ public final class ContextStore: Sendable {
     }
 
     /// Stops the writer after everything queued is written and synced, and releases the lock
-    /// (a holder); closes the connection to the holder and lets go of the files this handle
-    /// reads (a forwarder or reader). Later calls fail with `.closed` (the statistics stay
+    /// (a holder); closes the connection to the holder (a forwarder). In every role the
+    /// handle then lets go of the files it read: no index or log file stays mapped or open
+    /// (a read still running keeps what it holds until it returns), whether or not the
+    /// handle is still referenced. Later calls fail with `.closed` (the statistics stay
     /// readable). Idempotent.
     ///
     /// Returns nil after a clean close. A holder whose close could not finish cleanly (an
@@ -423,6 +425,8 @@ public final class ContextStore: Sendable {
             }
         }
         pins.releaseAll()
+        view.release()
+        logMaps.removeAll()
         return cause.map { .readOnlyAfterFailure(cause: $0) }
     }
 

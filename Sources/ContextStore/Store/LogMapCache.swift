@@ -44,6 +44,11 @@ final class LogMapCache: Sendable {
         return m
     }
 
+    /// Drops every map (the handle is closing; readers in flight keep theirs alive).
+    func removeAll() {
+        maps.withLock { $0.removeAll() }
+    }
+
     /// Drops the map of a file that is being deleted (readers holding it keep it alive).
     func forget(project: UInt64, file: UInt32) {
         _ = maps.withLock { $0.remove(Key(project: project, file: file)) }

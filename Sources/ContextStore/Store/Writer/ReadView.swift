@@ -169,6 +169,19 @@ final class ReadView: @unchecked Sendable {
         }
     }
 
+    /// The handle is closed: lets go of every project's files and index (readers in flight
+    /// keep what they hold) and of the loader, whose holder or follower refers back to this
+    /// view; without this a closed handle would keep its files mapped for as long as the
+    /// process runs. The catalog, the statistics and the active tier (whose counts a closed
+    /// handle still reports) stay until the handle is freed.
+    func release() {
+        lock.withLock {
+            $0.projects = [:]
+            $0.indexes = [:]
+            $0.loader = nil
+        }
+    }
+
     func publish(_ statistics: WriterStatistics) {
         lock.withLock { $0.statistics = statistics }
     }

@@ -124,14 +124,18 @@ final class WriteQueue: @unchecked Sendable {
     /// sealed, see `StoreState.closeCleanly`). Returns when it has stopped.
     /// Returns the cause that latched the queue read-only, if any did (the close's own
     /// seal included): then the close was not clean.
+    /// The loaded indexes are dropped then (the stopped thread no longer touches the
+    /// state), so a closed handle keeps no index file mapped.
     @discardableResult
     func close() -> String? {
-        lock.withLock {
+        let cause = lock.withLock {
             closing = true
             lock.broadcast()
             while !stopped { lock.wait() }
             return failure
         }
+        state.indexes = [:]
+        return cause
     }
 
     // MARK: - Writer thread
