@@ -53,6 +53,22 @@ final class MappedFile: @unchecked Sendable {
         bytes = UnsafeRawBufferPointer(start: p, count: length)
     }
 
+    /// Lets the process's resident set forget the pages that lie wholly inside `range` of
+    /// the map (`MADV_DONTNEED`): the map is shared and read-only, so the page cache keeps
+    /// them and the next read of one maps it again, with the same bytes. Used after reading
+    /// a whole region once (an index section's checksum) so that resident memory counts
+    /// what reads use, not every page a check went through. Best effort.
+    func dropResidentPages(_ range: Range<Int>) {
+        guard let base = bytes.baseAddress, range.lowerBound >= 0, range.upperBound <= bytes.count else { return }
+        let page = Self.pageSize
+        let start = (UInt(bitPattern: base) + UInt(range.lowerBound) + UInt(page - 1)) & ~UInt(page - 1)
+        let end = (UInt(bitPattern: base) + UInt(range.upperBound)) & ~UInt(page - 1)
+        guard end > start, let p = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        _ = madvise(p, Int(end - start), MADV_DONTNEED)
+    }
+
+    private static let pageSize = max(Int(sysconf(Int32(_SC_PAGESIZE))), 4096)
+
     deinit {
         if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
     }
