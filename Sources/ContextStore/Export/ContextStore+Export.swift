@@ -44,6 +44,7 @@ extension ContextStore {
                 cached = try logMaps.batch(project: pair.number, projectID: pair.projectID,
                                            file: loc.fileNumber, offset: loc.batchOffset)
                 cachedKey = (loc.fileNumber, loc.batchOffset)
+                noteMappedReads()
             }
             guard loc.index < cached.count, case let .put(s) = cached[loc.index].record else {
                 throw StoreError.corruption(file: layout.logFile(project: pair.number, file: loc.fileNumber),

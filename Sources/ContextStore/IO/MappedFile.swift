@@ -67,7 +67,14 @@ final class MappedFile: @unchecked Sendable {
         _ = madvise(p, Int(end - start), MADV_DONTNEED)
     }
 
-    private static let pageSize = max(Int(sysconf(Int32(_SC_PAGESIZE))), 4096)
+    /// `dropResidentPages` over the whole map: every page of it a read touched is
+    /// forgotten (`MapResidency` calls it on every store map once the process holds more
+    /// than its budget of mapped pages).
+    func dropAllResidentPages() {
+        dropResidentPages(0..<bytes.count)
+    }
+
+    private static var pageSize: Int { ProcessMemory.pageSize }
 
     deinit {
         if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }

@@ -106,6 +106,12 @@ final class IndexFileReader: @unchecked Sendable {
         return UnsafeRawBufferPointer(rebasing: map.bytes[o..<(o + l)])
     }
 
+    /// Forgets every page of the file that reads made resident (`MappedFile.dropAllResidentPages`);
+    /// later reads map them again from the page cache.
+    func dropResidentPages() {
+        map.dropAllResidentPages()
+    }
+
     private func check(_ s: IndexFormat.Section) {
         let bit = UInt32(1) << UInt32(s.rawValue)
         let crc = CRC32C.checksum(rawSection(s))

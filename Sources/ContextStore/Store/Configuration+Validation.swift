@@ -22,6 +22,7 @@
 /// - `maxOpenLogFiles`: at least 2 (a roll holds the old file and the new one);
 ///   `maxMappedLogFiles`, `maxLoadedProjects`: at least 1 (a read needs its map and its
 ///   project); `maxReaderHeldFiles`: at least 4 (a project's index and log files).
+/// - `mappedResidentBudgetBytes`: not negative (0 forgets mapped pages at every check).
 /// - `Durability.periodic(milliseconds:)`: 1 ms to one day (the writer converts it to
 ///   nanoseconds as `UInt64`, which traps on a negative value).
 extension Configuration {
@@ -61,6 +62,8 @@ extension Configuration {
                   "more than 0, at most 1")
         try check(maxOpenLogFiles >= 2, "maxOpenLogFiles", maxOpenLogFiles, "2 or more")
         try check(maxMappedLogFiles >= 1, "maxMappedLogFiles", maxMappedLogFiles, "1 or more")
+        try check(mappedResidentBudgetBytes >= 0, "mappedResidentBudgetBytes", mappedResidentBudgetBytes, "0 or more bytes")
+        try check(mappedResidencyCheckInterval >= 1, "mappedResidencyCheckInterval", mappedResidencyCheckInterval, "1 or more")
         try check(maxLoadedProjects >= 1, "maxLoadedProjects", maxLoadedProjects, "1 or more")
         try check(projectsLoadedAtOpen >= 0, "projectsLoadedAtOpen", projectsLoadedAtOpen, "0 or more")
         try check(maxReaderHeldFiles >= 4, "maxReaderHeldFiles", maxReaderHeldFiles, "4 or more")

@@ -97,6 +97,19 @@ public struct Configuration: Sendable {
     /// in flight keeps its map). Each map is one of the process's `vm.max_map_count`
     /// mappings (65,530 by default on Linux). Allowed: 1 or more.
     public var maxMappedLogFiles = 1024
+    /// Pages of the store's mapped index and log files this handle may keep resident
+    /// beyond what the process held when it opened or last let go of them: past it, a
+    /// read makes the handle forget them all (`MADV_DONTNEED`; the page cache keeps them, so
+    /// the next reads map them again, a minor fault each). Without a bound, a process that
+    /// searches a large store counts every index page it ever read in its resident memory
+    /// (1.9 GB after 10,000 queries spread over a ten-million-segment store). Measured every
+    /// 32 reads through `/proc/self/statm` (Linux; elsewhere nothing is forgotten). Smaller
+    /// values mean less memory and more faults: on that store, 640 MiB kept the process
+    /// under 750 MB with a median query 0.08-0.12 ms slower; 256 MiB, under 410 MB and about
+    /// 0.13 ms slower (BENCHMARKS.md). `Int.max`: never. Allowed: 0 or more.
+    public var mappedResidentBudgetBytes = 640 << 20
+    /// Reads between two measurements of the resident pages (tests set 1).
+    var mappedResidencyCheckInterval = 32
     /// Projects whose index a holder keeps in memory (mapped index files, memtable): it
     /// loads a project at its first use (the first this many at open) and evicts the least
     /// recently used beyond this, so memory grows with the projects in use, not with the

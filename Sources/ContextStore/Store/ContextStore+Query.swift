@@ -26,11 +26,23 @@ extension ContextStore {
 
     func fetch(_ pi: ProjectIndex, _ loc: RecordLocation) throws(StoreError) -> ContextSegment {
         let r = try logMaps.record(project: pi.number, projectID: pi.projectID, at: loc)
+        noteMappedReads()
         guard case let .put(s) = r else {
             throw .corruption(file: layout.logFile(project: pi.number, file: loc.fileNumber), offset: loc.batchOffset,
                               reason: "the index points at a delete record (\(loc))")
         }
         return s
+    }
+
+    /// Counts reads through the store's maps, and forgets the pages every map holds resident
+    /// once they pass `Configuration.mappedResidentBudgetBytes` (`MapResidency`). Called
+    /// inside index reads too: the sweep only advises the kernel, and reading a project's
+    /// index again from the same thread never waits.
+    func noteMappedReads(_ reads: Int = 1) {
+        residency.note(reads) {
+            logMaps.dropResidentPages()
+            view.dropResidentPages()
+        }
     }
 
     /// Live segments and tokens per tier of a project (nil for a project with no record).

@@ -67,6 +67,7 @@ extension ContextStore {
         }
         if !q.fetchSegments { for i in hits.indices { hits[i].segment = nil } }
         let explanation = q.explain && total == 0 ? try explain(q, terms, pairs) : nil
+        noteMappedReads()
         return SearchResult(totalMatches: total, segments: hits.compactMap(\.segment), hits: hits,
                             budget: budget, explanation: explanation)
     }

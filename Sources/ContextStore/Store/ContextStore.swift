@@ -43,6 +43,8 @@ public final class ContextStore: Sendable {
     let layout: StoreLayout
     let view: ReadView
     let logMaps: LogMapCache
+    /// Bounds the pages this handle's maps keep resident (`noteMappedReads`).
+    let residency: MapResidency
     let tokens: TokenAccounting
     /// The shared locks on the files this handle's view uses while it does not hold the store.
     let pins: ReaderFilePins
@@ -74,6 +76,8 @@ public final class ContextStore: Sendable {
         self.layout = layout
         self.view = parts.view
         self.logMaps = parts.logMaps
+        self.residency = MapResidency(budget: configuration.mappedResidentBudgetBytes,
+                                      checkInterval: configuration.mappedResidencyCheckInterval)
         self.pins = parts.pins
         self.retired = parts.retired
         self.holding = parts.holding

@@ -44,6 +44,12 @@ final class LogMapCache: Sendable {
         return m
     }
 
+    /// Forgets the resident pages of every map (`MapResidency`); the maps stay.
+    func dropResidentPages() {
+        let all = maps.withLock { c in c.keysInRecencyOrder.compactMap { c.peek($0) } }
+        for m in all { m.dropAllResidentPages() }
+    }
+
     /// Drops every map (the handle is closing; readers in flight keep theirs alive).
     func removeAll() {
         maps.withLock { $0.removeAll() }

@@ -8,23 +8,6 @@ import ContextStoreTestSupport
 /// resident memory is what its reads touch, not the whole of every index it checked. The
 /// answers do not change: the pages come back from the page cache as they are read.
 @Suite struct IndexResidentPagesTests {
-    /// Resident kilobytes of this process's mappings of `path` (/proc/self/smaps).
-    static func residentKB(of path: String) -> Int {
-        guard let handle = FileHandle(forReadingAtPath: "/proc/self/smaps") else { return -1 }
-        defer { try? handle.close() }
-        let smaps = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
-        var inside = false
-        var total = 0
-        for line in smaps.split(separator: "\n") {
-            if line.first?.isHexDigit == true && line.contains("-") && line.split(separator: " ").count >= 5 {
-                inside = line.hasSuffix(path)
-            } else if inside, line.hasPrefix("Rss:") {
-                total += Int(line.split(separator: " ", omittingEmptySubsequences: true)[1]) ?? 0
-            }
-        }
-        return total
-    }
-
     @Test func checkedSectionsAreNotKeptResident() async throws {
         #if os(Linux)
         let tmp = TempDir("resident"); defer { tmp.cleanup() }
@@ -48,9 +31,9 @@ import ContextStoreTestSupport
         #expect(size > 256 << 10, "an index file of many pages (\(size) bytes)")
         let reader = try IndexFileReader(path: path, number: UInt32(name.dropLast(4), radix: 16)!, project: 1)
         _ = reader.checkAllSections()  // (the page cache holds the file: it was just written)
-        let resident = Self.residentKB(of: path)
+        let resident = ResidentMemory.kilobytes(of: path)
         let exe = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
-        #expect(Self.residentKB(of: exe) > 0, "smaps is read: the test binary itself is resident")
+        #expect(ResidentMemory.kilobytes(of: exe) > 0, "smaps is read: the test binary itself is resident")
         #expect(resident >= 0 && resident * 1024 < size / 4,
                 "\(resident) KB of a \(size / 1024) KB file stay resident after the checks")
         #expect(reader.damage == nil)

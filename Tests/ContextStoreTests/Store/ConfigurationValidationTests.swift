@@ -71,6 +71,11 @@ import ContextStoreTestSupport
         expectRefused("compactionBytesPerSecond") { $0.compactionBytesPerSecond = -1 }
     }
 
+    @Test func mappedResidencyKnobsMustNotBeNegative() {
+        expectRefused("mappedResidentBudgetBytes") { $0.mappedResidentBudgetBytes = -1 }
+        expectRefused("mappedResidencyCheckInterval") { $0.mappedResidencyCheckInterval = 0 }
+    }
+
     @Test func periodicIntervalMustBePositive() {
         expectRefused("durability.periodic(milliseconds:)") { $0.durability = .periodic(milliseconds: 0) }
         expectRefused("durability.periodic(milliseconds:)") { $0.durability = .periodic(milliseconds: -5) }

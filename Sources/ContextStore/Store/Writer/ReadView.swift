@@ -103,6 +103,14 @@ final class ReadView: @unchecked Sendable {
         }
     }
 
+    /// Forgets the resident pages of the index files of every project the view holds now
+    /// (`MapResidency`); readers in flight go on, faulting pages back in as they read.
+    func dropResidentPages() {
+        for pair in lock.withLock({ Array($0.indexes.values) }) {
+            pair.read { pi in for f in pi.files { f.reader.dropResidentPages() } }
+        }
+    }
+
     /// The writer's counters as of its last group or control request.
     var statistics: WriterStatistics { lock.withLock { $0.statistics } }
 
