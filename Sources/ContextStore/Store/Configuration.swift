@@ -99,7 +99,7 @@ public struct Configuration: Sendable {
     public var maxMappedLogFiles = 1024
     /// Pages of the store's mapped index and log files this handle may keep resident
     /// beyond what the process held when it opened or last let go of them: past it, a
-    /// read makes the handle forget them all (`MADV_DONTNEED`; the page cache keeps them, so
+    /// read or a write makes the handle forget them all (`MADV_DONTNEED`; the page cache keeps them, so
     /// the next reads map them again, a minor fault each). Without a bound, a process that
     /// searches a large store counts every index page it ever read in its resident memory
     /// (1.9 GB after 10,000 queries spread over a ten-million-segment store). Measured every

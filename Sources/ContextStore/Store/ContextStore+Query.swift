@@ -34,10 +34,11 @@ extension ContextStore {
         return s
     }
 
-    /// Counts reads through the store's maps, and forgets the pages every map holds resident
-    /// once they pass `Configuration.mappedResidentBudgetBytes` (`MapResidency`). Called
-    /// inside index reads too: the sweep only advises the kernel, and reading a project's
-    /// index again from the same thread never waits.
+    /// Counts reads through the store's maps (a search, a record decoded, a batch exported,
+    /// a written record, whose id the writer looked up in the index files), and forgets the
+    /// pages every map holds resident once they pass `Configuration.mappedResidentBudgetBytes`
+    /// (`MapResidency`). Called inside index reads too: the sweep only advises the kernel,
+    /// and reading a project's index again from the same thread never waits.
     func noteMappedReads(_ reads: Int = 1) {
         residency.note(reads) {
             logMaps.dropResidentPages()

@@ -307,6 +307,8 @@ public final class ContextStore: Sendable {
         let result = await withCheckedContinuation { (c: CheckedContinuation<Result<[RecordLocation], StoreError>, Never>) in
             writer.submit(.append(ops, chain: nil) { c.resume(returning: $0) })
         }
+        // The writer read index files to find the ids it supersedes.
+        noteMappedReads(ops.count)
         return try result.get()
     }
 

@@ -84,7 +84,9 @@ public struct PutPipeline {
                 store.submit(ops, chain: link) { result.set($0) }
                 queued.set(())
                 switch await result.value() {
-                case .success: return .stored
+                case .success:
+                    store.noteMappedReads(ops.count)
+                    return .stored
                 case let .failure(error): return .failed(error)
                 }
             case .success(nil):

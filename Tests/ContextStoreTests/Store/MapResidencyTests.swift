@@ -123,4 +123,45 @@ import ContextStoreTestSupport
                 "\(forgotten.residentKB) KB resident over budget 0, \(kept.residentKB) KB without a budget")
         #endif
     }
+
+    /// Writes that supersede ids make the writer read the index files' id tables; a holder
+    /// over its budget forgets those pages too (noted as each write is acknowledged).
+    @Test func aHolderForgetsThePagesItsWritesRead() async throws {
+        #if os(Linux)
+        let tmp = TempDir("residency-writes"); defer { tmp.cleanup() }
+        func segments(_ version: Int) -> [ContextSegment] {
+            (0..<12_000).map { i in
+                ContextSegment(segmentID: "segment-\(i)-\(i &* 2_654_435_761 % 1_000_003)", text: "version \(version) of \(i)",
+                               type: .note, projectID: "p", createdAt: .now(), tokens: 5)
+            }
+        }
+        func rewrite(budget: Int) async throws -> (residentKB: Int, sweeps: Int, live: Int) {
+            let dir = tmp.sub("store-\(budget == 0 ? "bounded" : "unbounded")")
+            var c = Configuration()
+            c.autoCompaction = false
+            c.mappedResidentBudgetBytes = budget
+            c.mappedResidencyCheckInterval = 1
+            let store = try ContextStore.open(directory: dir, configuration: c)
+            defer { store.close() }
+            try await store.put(segments(1))
+            _ = try await store.compact()
+            // Every id again, a few at a time: each is looked up in the index file.
+            let next = segments(2)
+            for start in stride(from: 0, to: next.count, by: 200) { try await store.put(Array(next[start..<(start + 200)])) }
+            var pipeline = PutPipeline(store: store)
+            for start in stride(from: 0, to: next.count, by: 200) { try await pipeline.put(Array(next[start..<(start + 200)])) }
+            try await pipeline.finish()
+            let resident = ResidentMemory.kilobytes(under: StoreLayout(root: dir).indexDirectory(1))
+            let totals = try store.totals(project: "p")
+            return (resident, store.residency.sweeps, totals?.segments ?? -1)
+        }
+        let kept = try await rewrite(budget: Int.max)
+        let forgotten = try await rewrite(budget: 0)
+        #expect(kept.live == 12_000 && forgotten.live == 12_000)
+        #expect(kept.sweeps == 0 && forgotten.sweeps > 0)
+        #expect(kept.residentKB >= 64, "the unbounded holder keeps the pages its lookups read (\(kept.residentKB) KB)")
+        #expect(forgotten.residentKB * 4 < kept.residentKB,
+                "\(forgotten.residentKB) KB resident over budget 0, \(kept.residentKB) KB without a budget")
+        #endif
+    }
 }
